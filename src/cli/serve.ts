@@ -1,0 +1,23 @@
+// `fhir-hub serve`: open the hub, load the demo territory on first start, serve until a signal.
+import type { HubConfig } from '../config';
+import { openHub } from '../hub';
+import { loadDemoIfEmpty } from '../loaders/demo';
+import { logger } from '../logger';
+import { serve } from '../server/serve';
+
+export async function runServe(config: HubConfig): Promise<void> {
+  const hub = await openHub(config);
+  if (config.loadDemo) await loadDemoIfEmpty(hub.ctx);
+  const running = await serve(hub, config.port, config.host);
+  const engine = config.databaseUrl ? 'PostgreSQL' : `PGlite in ${config.dataDir}`;
+  logger.info({ port: config.port, engine }, `fhir-hub listening: ${config.baseUrl}/metadata`);
+  const onSignal = (signal: string) => {
+    logger.info({ signal }, 'signal received');
+    running.stop().then(
+      () => process.exit(0),
+      (err) => (logger.error({ err }, 'shutdown failed'), process.exit(1)),
+    );
+  };
+  process.once('SIGTERM', onSignal);
+  process.once('SIGINT', onSignal);
+}

@@ -1,0 +1,44 @@
+// Every setting of the hub, typed, read once from the environment.
+import path from 'node:path';
+
+export interface HubConfig {
+  port: number;
+  host: string;
+  /** Public base URL used in Location headers and Bundle links. */
+  baseUrl: string;
+  dataDir: string;
+  /** When set, PostgreSQL through `pg`; otherwise embedded PGlite in dataDir. */
+  databaseUrl?: string;
+  databasePoolSize: number;
+  loadDemo: boolean;
+  bodyLimitBytes: number;
+  logLevel: string;
+  /** Largest _count a search or history page may ask for. */
+  maxPageSize: number;
+  defaultPageSize: number;
+}
+
+function intFrom(value: string | undefined, fallback: number): number {
+  if (value === undefined || value === '') return fallback;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0) throw new Error(`Expected a whole number, got "${value}"`);
+  return n;
+}
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): HubConfig {
+  const port = intFrom(env.PORT, 8080);
+  const host = env.HOST ?? '0.0.0.0';
+  return {
+    port,
+    host,
+    baseUrl: (env.BASE_URL ?? `http://localhost:${port}/fhir`).replace(/\/$/, ''),
+    dataDir: path.resolve(env.DATA_DIR ?? './data'),
+    databaseUrl: env.DATABASE_URL || undefined,
+    databasePoolSize: intFrom(env.DATABASE_POOL_SIZE, 20),
+    loadDemo: env.DEMO !== '0' && env.DEMO !== 'false',
+    bodyLimitBytes: intFrom(env.BODY_LIMIT_BYTES, 16 * 1024 * 1024),
+    logLevel: env.LOG_LEVEL ?? 'info',
+    maxPageSize: 1000,
+    defaultPageSize: 20,
+  };
+}

@@ -1,0 +1,53 @@
+// capabilities (FHIR R4 §3.1.0.12): a CapabilityStatement stating exactly what the hub implements.
+import type { CapabilityStatement, CapabilityStatementRestResource } from '@medplum/fhirtypes';
+import type { HubContext } from '../hub-context';
+import type { FhirResponse } from '../request';
+import { resourceTypes } from '../definitions';
+
+const TYPE_INTERACTIONS = ['read', 'vread', 'update', 'patch', 'delete', 'history-instance', 'history-type', 'create', 'search-type'] as const;
+
+let cached: CapabilityStatement | undefined;
+
+function build(ctx: HubContext): CapabilityStatement {
+  const resource: CapabilityStatementRestResource[] = [...resourceTypes()].sort().map((type) => ({
+    type: type as CapabilityStatementRestResource['type'],
+    versioning: 'versioned-update',
+    readHistory: true,
+    updateCreate: true,
+    conditionalCreate: true,
+    conditionalRead: 'not-supported',
+    conditionalUpdate: true,
+    conditionalDelete: 'single',
+    referencePolicy: ['literal', 'logical'],
+    interaction: TYPE_INTERACTIONS.map((code) => ({ code })),
+    searchInclude: ['*'],
+    searchRevInclude: ['*'],
+    searchParam: ctx.registry
+      .all(type)
+      .filter((d) => d.type !== 'special' && d.type !== 'composite')
+      .map((d) => ({ name: d.code, type: d.type, definition: d.url })),
+  }));
+  return {
+    resourceType: 'CapabilityStatement',
+    status: 'active',
+    date: new Date().toISOString(),
+    kind: 'instance',
+    software: { name: 'fhir-hub', version: process.env.npm_package_version ?? '0.1.0' },
+    implementation: { description: 'FHIR hub for French care coordination', url: ctx.config.baseUrl },
+    fhirVersion: '4.0.1',
+    format: ['application/fhir+json', 'application/json'],
+    patchFormat: ['application/json-patch+json'],
+    rest: [
+      {
+        mode: 'server',
+        resource,
+        interaction: [{ code: 'transaction' }, { code: 'batch' }, { code: 'history-system' }],
+      },
+    ],
+  };
+}
+
+export async function capabilities(ctx: HubContext): Promise<FhirResponse> {
+  cached ??= build(ctx);
+  return { status: 200, resource: cached, headers: {} };
+}

@@ -1,0 +1,59 @@
+// update (FHIR R4 §3.1.0.4) with create-on-update, If-Match (§3.1.0.5) and conditional update (§3.1.0.4.3).
+import type { Resource } from '@medplum/fhirtypes';
+import type { Queryable } from '../../store/db';
+import type { StoredVersion } from '../../store/resource-store';
+import { errors } from '../errors';
+import { inTransaction, type HubContext } from '../hub-context';
+import { assertValid, lockCurrent, newId, persistUpdate } from '../persist';
+import type { FhirRequest, FhirResponse } from '../request';
+import { parseETag } from '../versioning';
+import { assertId, assertResourceType, resourceBody } from './body';
+import { criteriaFromParams, findMatches } from './conditional';
+import { writeResponse } from './respond';
+
+export function checkIfMatch(req: FhirRequest, current: StoredVersion | undefined, what: string): void {
+  if (!req.headers.ifMatch) return;
+  const expected = parseETag(req.headers.ifMatch);
+  if (!current || current.deleted) throw errors.preconditionFailed(`If-Match ${req.headers.ifMatch}: ${what} does not exist`);
+  if (current.version !== expected) {
+    throw errors.preconditionFailed(`If-Match ${req.headers.ifMatch} does not match the current version ${current.version} of ${what}`);
+  }
+}
+
+async function updateById(ctx: HubContext, req: FhirRequest, t: Queryable, resource: Resource): Promise<FhirResponse> {
+  const ref = `${resource.resourceType}/${resource.id}`;
+  const current = await lockCurrent(t, resource.resourceType, resource.id!);
+  checkIfMatch(req, current, ref);
+  const w = await persistUpdate(ctx, t, resource, current);
+  const status = w.created ? 201 : 200;
+  return writeResponse(ctx, req, status, w.version, w.resource, w.changed ? `${w.created ? 'Created' : 'Updated'} ${ref}` : `${ref} unchanged`);
+}
+
+export async function update(ctx: HubContext, req: FhirRequest, tx?: Queryable): Promise<FhirResponse> {
+  const [type, id] = req.path;
+  assertResourceType(type);
+  assertId(id);
+  const resource = resourceBody(req.body, type);
+  if (resource.id === undefined) throw errors.badRequest(`The ${type} in the body has no id; it must be "${id}"`, `${type}.id`, 'HUB-0435');
+  if (resource.id !== id) throw errors.badRequest(`The id in the body ("${resource.id}") differs from the id in the URL ("${id}")`, `${type}.id`, 'HUB-0436');
+  assertValid(ctx, resource);
+  return inTransaction(ctx, tx, (t) => updateById(ctx, req, t, resource));
+}
+
+/** PUT Type?criteria: no match creates, one match updates, several answer 412. */
+export async function conditionalUpdate(ctx: HubContext, req: FhirRequest, tx?: Queryable): Promise<FhirResponse> {
+  const [type] = req.path;
+  assertResourceType(type);
+  const body = resourceBody(req.body, type);
+  const criteria = criteriaFromParams(req.params);
+  return inTransaction(ctx, tx, async (t) => {
+    const found = await findMatches(ctx, t, type, criteria);
+    if (found.length > 1) throw errors.multipleMatches(`The criteria match several ${type} resources; conditional update needs one`);
+    if (found.length === 1 && body.id !== undefined && body.id !== found[0].id) {
+      throw errors.badRequest(`The id in the body ("${body.id}") differs from the matching ${type}/${found[0].id}`, `${type}.id`, 'HUB-0437');
+    }
+    const resource: Resource = { ...body, id: found[0]?.id ?? body.id ?? newId() };
+    assertValid(ctx, resource);
+    return updateById(ctx, req, t, resource);
+  });
+}

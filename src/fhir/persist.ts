@@ -1,0 +1,91 @@
+// The write path shared by every interaction: stamp, validate, index, store — inside the caller's transaction.
+import { randomUUID } from 'node:crypto';
+import type { Resource } from '@medplum/fhirtypes';
+import type { Queryable } from '../store/db';
+import { readCurrent, writeVersions, type StoredVersion, type VersionWrite } from '../store/resource-store';
+import { errors } from './errors';
+import type { HubContext } from './hub-context';
+import { indexResource } from './search/index-values';
+import { sameContent, stampMeta } from './versioning';
+
+export interface Written {
+  version: StoredVersion;
+  resource: Resource | undefined;
+  /** false when an update changed nothing and no version was written. */
+  changed: boolean;
+  created: boolean;
+}
+
+export function newId(): string {
+  return randomUUID();
+}
+
+/** Base validation; errors reject the write with 400 and the full OperationOutcome. */
+export function assertValid(ctx: HubContext, resource: Resource): void {
+  const issues = ctx.validate(resource);
+  if (issues.some((i) => i.severity === 'error' || i.severity === 'fatal')) throw errors.unprocessable(issues);
+}
+
+export function prepareWrite(ctx: HubContext, resource: Resource, version: number, lastUpdated: string, method: 'create' | 'update', rid?: number): { write: VersionWrite; resource: Resource } {
+  const stamped = stampMeta(resource, version, lastUpdated);
+  const content = JSON.stringify(stamped);
+  return {
+    resource: stamped,
+    write: {
+      rid,
+      resType: stamped.resourceType,
+      id: stamped.id!,
+      version,
+      lastUpdated,
+      method,
+      content,
+      rows: indexResource(ctx.registry, stamped as unknown as Record<string, unknown>, ctx.config.baseUrl),
+    },
+  };
+}
+
+function toStored(w: VersionWrite, rid: number): StoredVersion {
+  return { rid, resType: w.resType, id: w.id, version: w.version, lastUpdated: w.lastUpdated, deleted: w.method === 'delete', content: w.content };
+}
+
+/** Creates a resource with the id it carries (the caller assigned it). */
+export async function persistCreate(ctx: HubContext, tx: Queryable, resource: Resource): Promise<Written> {
+  const lastUpdated = ctx.now().toISOString();
+  const { write, resource: stamped } = prepareWrite(ctx, resource, 1, lastUpdated, 'create');
+  const [rid] = await writeVersions(tx, [write]);
+  return { version: toStored(write, rid), resource: stamped, changed: true, created: true };
+}
+
+/** Creates or updates `resource` (which carries its id), given the current row locked by the caller. */
+export async function persistUpdate(ctx: HubContext, tx: Queryable, resource: Resource, current: StoredVersion | undefined): Promise<Written> {
+  if (current && !current.deleted && current.content && sameContent(JSON.parse(current.content), resource)) {
+    return { version: current, resource: JSON.parse(current.content), changed: false, created: false };
+  }
+  const lastUpdated = ctx.now().toISOString();
+  const version = current ? current.version + 1 : 1;
+  const method = current && !current.deleted ? 'update' : 'create';
+  const { write, resource: stamped } = prepareWrite(ctx, resource, version, lastUpdated, method, current?.rid);
+  const [rid] = await writeVersions(tx, [write]);
+  return { version: toStored(write, rid), resource: stamped, changed: true, created: method === 'create' };
+}
+
+/** Logical delete: a new version marked deleted; index rows go. A missing or deleted resource is a no-op. */
+export async function persistDelete(ctx: HubContext, tx: Queryable, current: StoredVersion): Promise<StoredVersion | undefined> {
+  if (current.deleted) return undefined;
+  const write: VersionWrite = {
+    rid: current.rid,
+    resType: current.resType,
+    id: current.id,
+    version: current.version + 1,
+    lastUpdated: ctx.now().toISOString(),
+    method: 'delete',
+    content: null,
+    rows: null,
+  };
+  await writeVersions(tx, [write]);
+  return toStored(write, current.rid);
+}
+
+export async function lockCurrent(tx: Queryable, resType: string, id: string): Promise<StoredVersion | undefined> {
+  return readCurrent(tx, resType, id, true);
+}

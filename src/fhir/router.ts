@@ -1,0 +1,56 @@
+// Maps a FHIR request (method + path) onto an interaction; HTTP requests and Bundle entries both come here.
+import type { Queryable } from '../store/db';
+import { errors } from './errors';
+import type { HubContext } from './hub-context';
+import type { FhirRequest, FhirResponse } from './request';
+import { processBundle } from './bundle/process';
+import { capabilities } from './interactions/capabilities';
+import { create } from './interactions/create';
+import { conditionalDelete, deleteResource } from './interactions/delete';
+import { history } from './interactions/history';
+import { conditionalPatch, patch } from './interactions/patch';
+import { read } from './interactions/read';
+import { searchSystem, searchType } from './interactions/search';
+import { conditionalUpdate, update } from './interactions/update';
+import { vread } from './interactions/vread';
+
+export type Interaction = (ctx: HubContext, req: FhirRequest, tx?: Queryable) => Promise<FhirResponse>;
+
+/** Picks the interaction for a request; throws 404/405 for paths and methods the API does not have. */
+export function route(req: FhirRequest): Interaction {
+  const p = req.path;
+  const m = req.method === 'HEAD' ? 'GET' : req.method;
+  const notAllowed = () => errors.methodNotAllowed(`${req.method} is not allowed on /${p.join('/')}`);
+  if (p.length === 0) {
+    if (m === 'POST') return processBundle;
+    if (m === 'GET') return searchSystem;
+    throw notAllowed();
+  }
+  if (p[0].startsWith('$')) throw errors.notSupported(`Operation ${p[0]} is not supported`);
+  if (p.length === 1) {
+    if (p[0] === 'metadata' && m === 'GET') return capabilities;
+    if (p[0] === '_history' && m === 'GET') return history;
+    if (p[0] === '_search' && m === 'POST') return searchSystem;
+    const byMethod: Record<string, Interaction> = { GET: searchType, POST: create, PUT: conditionalUpdate, DELETE: conditionalDelete, PATCH: conditionalPatch };
+    if (byMethod[m]) return byMethod[m];
+    throw notAllowed();
+  }
+  if (p.length === 2) {
+    if (p[1] === '_search' && m === 'POST') return searchType;
+    if (p[1] === '_history' && m === 'GET') return history;
+    if (p[1].startsWith('$')) throw errors.notSupported(`Operation ${p[1]} is not supported`);
+    const byMethod: Record<string, Interaction> = { GET: read, PUT: update, DELETE: deleteResource, PATCH: patch };
+    if (byMethod[m]) return byMethod[m];
+    throw notAllowed();
+  }
+  if (p[2] === '_history' && m === 'GET') {
+    if (p.length === 3) return history;
+    if (p.length === 4) return vread;
+  }
+  if (p[2]?.startsWith('$')) throw errors.notSupported(`Operation ${p[2]} is not supported`);
+  throw errors.notFound(`No FHIR endpoint at /${p.join('/')}`);
+}
+
+export function dispatch(ctx: HubContext, req: FhirRequest, tx?: Queryable): Promise<FhirResponse> {
+  return route(req)(ctx, req, tx);
+}

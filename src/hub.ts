@@ -1,0 +1,39 @@
+// Assembles the hub: storage engine, migrations, search registry, validator.
+import fs from 'node:fs';
+import type { HubConfig } from './config';
+import { validateBase } from './conformance/base';
+import { resourceTypes } from './fhir/definitions';
+import { issue } from './fhir/errors';
+import type { HubContext, ResourceValidator } from './fhir/hub-context';
+import { baseSearchParams } from './fhir/search/registry';
+import type { Db } from './store/db';
+import { migrate } from './store/migrate';
+import { openPglite } from './store/pglite';
+import { openPostgres } from './store/postgres';
+
+export interface Hub {
+  ctx: HubContext;
+  close(): Promise<void>;
+}
+
+export async function openDatabase(config: HubConfig): Promise<Db> {
+  if (config.databaseUrl) return openPostgres(config.databaseUrl, config.databasePoolSize);
+  fs.mkdirSync(config.dataDir, { recursive: true });
+  return openPglite(config.dataDir);
+}
+
+export const baseValidator: ResourceValidator = (resource) =>
+  validateBase(resource).map((i) => issue({ severity: i.severity, code: i.code as never, text: i.diagnostics, expression: i.expression }));
+
+export async function openHub(config: HubConfig, db?: Db): Promise<Hub> {
+  const database = db ?? (await openDatabase(config));
+  await migrate(database);
+  const ctx: HubContext = {
+    config,
+    db: database,
+    registry: baseSearchParams(resourceTypes()),
+    validate: baseValidator,
+    now: () => new Date(),
+  };
+  return { ctx, close: () => database.close() };
+}

@@ -1,0 +1,29 @@
+// The real Express app on a fresh database, for API tests through supertest.
+import type { Express } from 'express';
+import supertest from 'supertest';
+import { loadConfig } from '../../src/config';
+import type { HubContext } from '../../src/fhir/hub-context';
+import { openHub, type Hub } from '../../src/hub';
+import { createApp } from '../../src/server/app';
+import { createTestDb, type TestDb } from './test-db';
+
+export const BASE = 'http://localhost:8080/fhir';
+
+export interface TestHub {
+  hub: Hub;
+  ctx: HubContext;
+  app: Express;
+  api: ReturnType<typeof supertest>;
+  testDb: TestDb;
+  close(): Promise<void>;
+}
+
+export async function startTestHub(env: NodeJS.ProcessEnv = {}): Promise<TestHub> {
+  const testDb = await createTestDb();
+  const config = loadConfig({ DEMO: '0', BASE_URL: BASE, ...env });
+  const hub = await openHub(config, testDb.db);
+  const app = createApp(hub.ctx, { ready: async () => true });
+  return { hub, ctx: hub.ctx, app, api: supertest(app), testDb, close: () => testDb.drop() };
+}
+
+export const FHIR_JSON = 'application/fhir+json';
