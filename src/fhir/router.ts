@@ -10,7 +10,7 @@ import { conditionalDelete, deleteResource } from './interactions/delete';
 import { history } from './interactions/history';
 import { conditionalPatch, patch } from './interactions/patch';
 import { read } from './interactions/read';
-import { searchSystem, searchType } from './interactions/search';
+import { searchCompartment, searchSystem, searchType } from './interactions/search';
 import { conditionalUpdate, update } from './interactions/update';
 import { vread } from './interactions/vread';
 
@@ -48,6 +48,8 @@ export function route(req: FhirRequest): Interaction {
     if (p.length === 4) return vread;
   }
   if (p[2]?.startsWith('$')) throw errors.notSupported(`Operation ${p[2]} is not supported`);
+  if (p.length === 3 && m === 'GET') return searchCompartment;
+  if (p.length === 4 && p[3] === '_search' && m === 'POST') return searchCompartment;
   throw errors.notFound(`No FHIR endpoint at /${p.join('/')}`);
 }
 

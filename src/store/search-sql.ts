@@ -1,14 +1,14 @@
 // Compiles a parsed search into SQL over the typed index tables (FHIR R4 §3.1.1.4), bind parameters only.
 import { errors } from '../fhir/errors';
 import { dateRange } from '../fhir/search/dates';
-import { splitBar, unescape, type Filter, type SearchQuery } from '../fhir/search/parse';
+import { splitBar, unescape, type Filter } from '../fhir/search/parse';
 import { rangeCondition, splitPrefix } from '../fhir/search/prefix';
 import { foldText } from '../fhir/search/text';
 import { likeEscape, SqlParams } from './sql-builder';
 
 type ValueSql = (p: SqlParams, value: string, f: Filter) => string;
 
-const TABLE_OF: Record<string, string> = {
+export const TABLE_OF: Record<string, string> = {
   string: 'idx_string',
   token: 'idx_token',
   reference: 'idx_reference',
@@ -123,15 +123,37 @@ const MODIFIERS: Record<string, Set<string>> = {
   uri: new Set(['below', 'above', 'missing']),
 };
 
-function builtinCondition(p: SqlParams, f: Filter): string {
-  if (f.def.code === '_id') return `r.id = ANY(${p.bind(f.values.map(unescape))}::text[])`;
+function builtinCondition(p: SqlParams, f: Filter, alias: string): string {
+  if (f.def.code === '_id') return `${alias}.id = ANY(${p.bind(f.values.map(unescape))}::text[])`;
   // _lastUpdated: the resource column, a point in time.
-  const ors = f.values.map((v) => dateValue(p, v, f).replace(/t\.lo/g, 'r.last_updated').replace(/t\.hi/g, 'r.last_updated'));
+  const column = `${alias}.last_updated`;
+  const ors = f.values.map((v) => dateValue(p, v, f).replace(/t\.lo|t\.hi/g, column));
   return `(${ors.join(' OR ')})`;
 }
 
-export function filterCondition(p: SqlParams, f: Filter, baseUrl: string): string {
-  if (f.def.builtin) return builtinCondition(p, f);
+/** Chaining: the reference points at a resource of a target type on which the next criterion holds. */
+function chainCondition(p: SqlParams, f: Filter, baseUrl: string, alias: string, depth: number): string {
+  const inner = `r${depth + 1}`;
+  const targets = f.chain!.map(({ type, next }) => {
+    const cond = filterCondition(p, next, baseUrl, inner, depth + 1, type);
+    return `(t.target_type = ${p.bind(type)} AND t.target_id IN (SELECT ${inner}.id FROM resource ${inner} WHERE ${inner}.res_type = ${p.bind(type)} AND NOT ${inner}.deleted AND ${cond}))`;
+  });
+  return `${alias}.rid IN (SELECT t.rid FROM idx_reference t WHERE t.res_type = ${p.bind(f.def.resourceType)} AND t.param = ${p.bind(f.def.code)} AND (${targets.join(' OR ')}))`;
+}
+
+/** Reverse chaining: some resource of the source type refers here through the parameter and matches. */
+function hasCondition(p: SqlParams, f: Filter, baseUrl: string, alias: string, depth: number, targetType: string): string {
+  const inner = `r${depth + 1}`;
+  const cond = filterCondition(p, f.has!, baseUrl, inner, depth + 1, f.def.resourceType);
+  return `${alias}.id IN (SELECT t.target_id FROM idx_reference t JOIN resource ${inner} ON ${inner}.rid = t.rid
+     WHERE t.res_type = ${p.bind(f.def.resourceType)} AND t.param = ${p.bind(f.def.code)} AND t.target_type = ${p.bind(targetType)} AND NOT ${inner}.deleted AND ${cond})`;
+}
+
+/** SQL condition on the resource row `alias` (of type `resourceType`) for one criterion. */
+export function filterCondition(p: SqlParams, f: Filter, baseUrl: string, alias: string, depth: number, resourceType: string): string {
+  if (f.chain) return chainCondition(p, f, baseUrl, alias, depth);
+  if (f.has) return hasCondition(p, f, baseUrl, alias, depth, resourceType);
+  if (f.def.builtin) return builtinCondition(p, f, alias);
   const type = f.def.type;
   const allowed = MODIFIERS[type];
   const isTypeModifier = type === 'reference' && f.modifier && /^[A-Z]/.test(f.modifier);
@@ -146,7 +168,7 @@ export function filterCondition(p: SqlParams, f: Filter, baseUrl: string): strin
     const v = f.values[0];
     if (v !== 'true' && v !== 'false') throw invalid(f, v, 'true or false');
     const sub = `SELECT t.rid FROM ${table} t WHERE t.res_type = ${p.bind(f.def.resourceType)} AND t.param = ${p.bind(param)}`;
-    return `r.rid ${v === 'true' ? 'NOT IN' : 'IN'} (${sub})`;
+    return `${alias}.rid ${v === 'true' ? 'NOT IN' : 'IN'} (${sub})`;
   }
   switch (type) {
     case 'string':
@@ -184,32 +206,5 @@ export function filterCondition(p: SqlParams, f: Filter, baseUrl: string): strin
   }
   const ors = f.values.map((v) => valueSql(p, v, f));
   const sub = `SELECT t.rid FROM ${table} t WHERE t.res_type = ${p.bind(f.def.resourceType)} AND t.param = ${p.bind(param)} AND (${ors.join(' OR ')})`;
-  return `r.rid ${f.modifier === 'not' ? 'NOT IN' : 'IN'} (${sub})`;
-}
-
-function sortExpression(p: SqlParams, key: SearchQuery['sort'][number]): string {
-  const def = key.def;
-  if (def.code === '_id') return `r.id ${key.descending ? 'DESC' : 'ASC'}`;
-  if (def.code === '_lastUpdated') return `r.last_updated ${key.descending ? 'DESC' : 'ASC'}`;
-  const column: Record<string, string> = { string: 'value', token: 'code', reference: 'target_id', date: key.descending ? 'hi' : 'lo', number: 'lo', quantity: 'lo', uri: 'value' };
-  const table = TABLE_OF[def.type];
-  if (!table || !column[def.type]) throw errors.badRequest(`Cannot sort on parameter "${def.code}" of type ${def.type}`, '_sort');
-  const agg = key.descending ? 'max' : 'min';
-  const sub = `(SELECT ${agg}(t.${column[def.type]}) FROM ${table} t WHERE t.rid = r.rid AND t.param = ${p.bind(def.code)})`;
-  return `${sub} ${key.descending ? 'DESC NULLS LAST' : 'ASC NULLS LAST'}`;
-}
-
-export interface CompiledSearch {
-  where: string;
-  orderBy: string;
-  params: SqlParams;
-}
-
-export function compileSearch(q: SearchQuery, baseUrl: string): CompiledSearch {
-  const p = new SqlParams();
-  const conds = [`r.res_type = ${p.bind(q.resourceType)}`, 'NOT r.deleted'];
-  for (const f of q.filters) conds.push(filterCondition(p, f, baseUrl));
-  const order = q.sort.map((k) => sortExpression(p, k));
-  order.push('r.rid');
-  return { where: conds.join(' AND '), orderBy: order.join(', '), params: p };
+  return `${alias}.rid ${f.modifier === 'not' ? 'NOT IN' : 'IN'} (${sub})`;
 }

@@ -1,6 +1,6 @@
 // Runs a parsed search against the store: matching rows, the total, and the included resources.
 import type { Queryable } from '../../store/db';
-import { compileSearch } from '../../store/search-sql';
+import { compileSearch } from '../../store/search-compile';
 import type { HubContext } from '../hub-context';
 import type { SearchQuery } from './parse';
 import { resolveIncludes } from './includes';

@@ -1,4 +1,5 @@
-// _include and _revinclude (FHIR R4 §3.1.1.5.4): resources referenced by, or referencing, the matches.
+// _include and _revinclude (FHIR R4 §3.1.1.5.4), with :iterate: resources referenced by, or referencing,
+// the matches — and, iterating, the included resources — each returned once.
 import type { Queryable } from '../../store/db';
 import { errors } from '../errors';
 import type { HubContext } from '../hub-context';
@@ -6,42 +7,74 @@ import type { SearchQuery } from './parse';
 import type { SearchRow } from './execute';
 
 const ROW = 'r.rid, r.res_type AS "resType", r.id, r.content';
+/** Bounds on :iterate, so a reference cycle or a huge graph cannot run away. */
+const MAX_ROUNDS = 4;
+const MAX_INCLUDED = 5000;
 
-function parseSpec(spec: string): { source: string; param: string; target?: string } {
-  const [source, param, target] = spec.replace(/:iterate$/, '').split(':');
-  if (!source || !param) throw errors.badRequest(`Invalid include "${spec}": expected Type:parameter[:targetType]`, '_include');
-  return { source, param, target };
+interface IncludeSpec {
+  source: string;
+  param: string;
+  target?: string;
+  iterate: boolean;
 }
 
-export async function resolveIncludes(ctx: HubContext, q: Queryable, query: SearchQuery, matches: SearchRow[]): Promise<SearchRow[]> {
-  if (matches.length === 0 || (query.include.length === 0 && query.revinclude.length === 0)) return [];
-  const seen = new Set(matches.map((m) => m.rid));
+export function parseIncludeSpec(spec: string, name: string): IncludeSpec {
+  const iterate = /:(iterate|recurse)$/.test(spec);
+  const body = spec.replace(/:(iterate|recurse)$/, '');
+  if (body === '*') return { source: '*', param: '*', iterate };
+  const [source, param, target] = body.split(':');
+  if (!source || !param) throw errors.badRequest(`Invalid ${name} "${spec}": expected Type:parameter[:targetType]`, name, 'HUB-0450');
+  return { source, param, target, iterate };
+}
+
+async function forward(q: Queryable, spec: IncludeSpec, rows: SearchRow[]): Promise<SearchRow[]> {
+  const sources = rows.filter((r) => spec.source === '*' || r.resType === spec.source).map((r) => r.rid);
+  if (sources.length === 0) return [];
+  const args: unknown[] = [sources];
+  const paramCond = spec.param === '*' ? '' : `AND t.param = $${args.push(spec.param)}`;
+  const targetCond = spec.target ? `AND t.target_type = $${args.push(spec.target)}` : '';
+  const r = await q.query<SearchRow>(
+    `SELECT DISTINCT ${ROW} FROM idx_reference t JOIN resource r ON r.res_type = t.target_type AND r.id = t.target_id
+      WHERE t.rid = ANY($1::bigint[]) ${paramCond} ${targetCond} AND NOT r.deleted`,
+    args,
+  );
+  return r.rows;
+}
+
+async function reverse(q: Queryable, spec: IncludeSpec, rows: SearchRow[]): Promise<SearchRow[]> {
+  const byType = new Map<string, string[]>();
+  for (const r of rows) byType.set(r.resType, [...(byType.get(r.resType) ?? []), r.id]);
   const out: SearchRow[] = [];
-  const rids = matches.map((m) => m.rid);
-  for (const spec of query.include) {
-    const { source, param, target } = parseSpec(spec);
-    const paramCond = param === '*' ? '' : 'AND t.param = $2';
-    const args: unknown[] = [rids];
-    if (param !== '*') args.push(param);
-    const targetCond = target ? `AND r.res_type = $${args.push(target)}` : '';
-    const r = await q.query<SearchRow>(
-      `SELECT DISTINCT ${ROW} FROM idx_reference t JOIN resource r ON r.res_type = t.target_type AND r.id = t.target_id
-        WHERE t.rid = ANY($1::bigint[]) ${paramCond} AND t.res_type = ${`$${args.push(source)}`} ${targetCond} AND NOT r.deleted`,
-      args,
-    );
-    for (const row of r.rows) if (!seen.has(Number(row.rid))) (seen.add(Number(row.rid)), out.push(row));
-  }
-  const ids = matches.map((m) => m.id);
-  for (const spec of query.revinclude) {
-    const { source, param } = parseSpec(spec);
-    const args: unknown[] = [query.resourceType, ids, source];
-    const paramCond = param === '*' ? '' : `AND t.param = $${args.push(param)}`;
+  for (const [type, ids] of byType) {
+    const args: unknown[] = [type, ids];
+    const sourceCond = spec.source === '*' ? '' : `AND t.res_type = $${args.push(spec.source)}`;
+    const paramCond = spec.param === '*' ? '' : `AND t.param = $${args.push(spec.param)}`;
     const r = await q.query<SearchRow>(
       `SELECT DISTINCT ${ROW} FROM idx_reference t JOIN resource r ON r.rid = t.rid
-        WHERE t.target_type = $1 AND t.target_id = ANY($2::text[]) AND t.res_type = $3 ${paramCond} AND NOT r.deleted`,
+        WHERE t.target_type = $1 AND t.target_id = ANY($2::text[]) ${sourceCond} ${paramCond} AND NOT r.deleted`,
       args,
     );
-    for (const row of r.rows) if (!seen.has(Number(row.rid))) (seen.add(Number(row.rid)), out.push(row));
+    out.push(...r.rows);
   }
   return out;
+}
+
+export async function resolveIncludes(_ctx: HubContext, q: Queryable, query: SearchQuery, matches: SearchRow[]): Promise<SearchRow[]> {
+  if (matches.length === 0 || (query.include.length === 0 && query.revinclude.length === 0)) return [];
+  const includes = query.include.map((s) => parseIncludeSpec(s, '_include'));
+  const revincludes = query.revinclude.map((s) => parseIncludeSpec(s, '_revinclude'));
+  const seen = new Set(matches.map((m) => Number(m.rid)));
+  const out: SearchRow[] = [];
+  let frontier = matches;
+  for (let round = 0; round < MAX_ROUNDS && frontier.length > 0 && out.length < MAX_INCLUDED; round++) {
+    // The first round starts from the matches with every spec; later rounds only with :iterate specs.
+    const useAll = round === 0;
+    const found: SearchRow[] = [];
+    for (const spec of includes) if (useAll || spec.iterate) found.push(...(await forward(q, spec, frontier)));
+    for (const spec of revincludes) if (useAll || spec.iterate) found.push(...(await reverse(q, spec, frontier)));
+    const fresh = found.filter((row) => !seen.has(Number(row.rid)) && seen.add(Number(row.rid)));
+    out.push(...fresh);
+    frontier = fresh;
+  }
+  return out.slice(0, MAX_INCLUDED);
 }

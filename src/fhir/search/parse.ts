@@ -1,15 +1,11 @@
 // Parses search parameters into a query (FHIR R4 §3.1.1): names, modifiers, prefixes, escaped lists.
 import { errors } from '../errors';
+import type { CompartmentScope } from './compartments';
+import { parseCriterion, type Filter } from './criteria';
+import { parseIncludeSpec } from './includes';
 import type { SearchParamDef, SearchParamRegistry } from './registry';
 
-export interface Filter {
-  def: SearchParamDef;
-  modifier?: string;
-  /** OR-ed values (comma list), each unescaped. */
-  values: string[];
-  /** Name as given, for links and error messages. */
-  name: string;
-}
+export type { Filter } from './criteria';
 
 export interface SortKey {
   def: SearchParamDef;
@@ -27,12 +23,16 @@ export interface SearchQuery {
   elements?: string[];
   include: string[];
   revinclude: string[];
+  /** Compartment search: only resources linked to this compartment (e.g. /Patient/123/Observation). */
+  compartment?: CompartmentScope;
+  /** System search over several types: one branch per further type, OR-ed with this one. */
+  union?: SearchQuery[];
   /** The parameters understood, to rebuild self/next links. */
   canonicalParams: [string, string][];
 }
 
 /** Result parameters handled by the engine, not by the index. */
-const CONTROL = new Set(['_count', '_offset', '_sort', '_total', '_summary', '_elements', '_include', '_revinclude', '_format', '_pretty', '_contained', '_containedType']);
+export const CONTROL_PARAMS = new Set(['_count', '_offset', '_sort', '_total', '_summary', '_elements', '_include', '_revinclude', '_include:iterate', '_revinclude:iterate', '_format', '_pretty', '_contained', '_containedType']);
 
 /** Splits a comma list, honouring `\,` escapes (§3.1.1.1.6). */
 export function splitValues(raw: string): string[] {
@@ -90,23 +90,24 @@ export function parseSearch(registry: SearchParamRegistry, resourceType: string,
     canonicalParams: [],
   };
   for (const [name, raw] of params) {
-    if (CONTROL.has(name)) {
+    if (CONTROL_PARAMS.has(name)) {
       parseControl(registry, q, name, raw, opts);
       if (name !== '_offset' && name !== '_format' && name !== '_pretty') q.canonicalParams.push([name, raw]);
       continue;
     }
-    const [code, modifier] = name.split(':', 2);
-    const def = registry.get(resourceType, code);
-    if (!def || def.type === 'special') {
-      if (opts.lenient) continue;
-      throw errors.badRequest(`Unknown search parameter "${name}" for ${resourceType}`, name, 'HUB-0421');
+    let filter: Filter;
+    try {
+      filter = parseCriterion(registry, resourceType, name, splitValues(raw));
+    } catch (err) {
+      // Lenient handling drops parameters it does not know, and leaves them out of the self link.
+      if (opts.lenient && (err as { status?: number }).status === 400) continue;
+      throw err;
     }
-    if (code.includes('.')) throw errors.notSupported(`Chained parameters are not supported yet: "${name}"`);
-    if (raw === '' && modifier !== 'missing') {
+    if (raw === '') {
       if (opts.lenient) continue;
       throw errors.badRequest(`Search parameter "${name}" has an empty value`, name, 'HUB-0422');
     }
-    q.filters.push({ def, modifier, values: splitValues(raw), name });
+    q.filters.push(filter);
     q.canonicalParams.push([name, raw]);
   }
   return q;
@@ -141,10 +142,21 @@ function parseControl(registry: SearchParamRegistry, q: SearchQuery, name: strin
       }
       break;
     case '_include':
-      q.include.push(raw);
-      break;
     case '_revinclude':
-      q.revinclude.push(raw);
+    case '_include:iterate':
+    case '_revinclude:iterate': {
+      // R4 writes iteration as a modifier of the name; a ':iterate' suffix on the value is accepted too.
+      const spec = name.endsWith(':iterate') ? `${raw}:iterate` : raw;
+      checkInclude(registry, parseIncludeSpec(spec, name), name, raw);
+      (name.startsWith('_include') ? q.include : q.revinclude).push(spec);
       break;
+    }
   }
+}
+
+/** An include must name a reference parameter of its source type (or `*`). */
+function checkInclude(registry: SearchParamRegistry, spec: { source: string; param: string }, name: string, raw: string): void {
+  if (spec.param === '*') return;
+  const def = registry.get(spec.source, spec.param);
+  if (!def || def.type !== 'reference') throw errors.badRequest(`${name}=${raw}: ${spec.source} has no reference parameter "${spec.param}"`, name, 'HUB-0450');
 }
