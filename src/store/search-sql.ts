@@ -38,6 +38,14 @@ const tokenValue: ValueSql = (p, value) => {
   return `(t.code = ${p.bind(code)} AND t.system = ${p.bind(system)})`;
 };
 
+/** :in / :not-in: the value set's codes, expanded when the criterion was parsed. */
+const tokenInValue: ValueSql = (p, value, f) => {
+  const codes = f.valueSets!.get(value)!;
+  // A `code` element carries no system: its binding implies it, so a bare code matches too.
+  const bySystem = [...codes].map(([system, set]) => `((t.system = ${p.bind(system)} OR t.system IS NULL) AND t.code = ANY(${p.bind([...set])}::text[]))`);
+  return bySystem.length ? `(${bySystem.join(' OR ')})` : 'FALSE';
+};
+
 const tokenTextValue: ValueSql = (p, value) => `lower(t.text) LIKE ${p.bind('%' + likeEscape(value.toLowerCase()) + '%')}`;
 
 function referenceValueFor(baseUrl: string): ValueSql {
@@ -73,9 +81,9 @@ function numericCondition(p: SqlParams, value: string, f: Filter): string {
   const n = Number(rest);
   // Stored values are exact points: comparisons other than eq/ne/ap use the value itself.
   if (prefix === 'gt' || prefix === 'lt' || prefix === 'ge' || prefix === 'le' || prefix === 'sa' || prefix === 'eb') {
-    return rangeCondition(prefix, 't.lo', 't.hi', p.bind(n), p.bind(n)) + '';
+    return rangeCondition(prefix, 't.lo', 't.hi', () => `${p.bind(n)}::numeric`, () => `${p.bind(n)}::numeric`);
   }
-  return rangeCondition(prefix, 't.lo', 't.hi', p.bind(r.lo), p.bind(r.hi));
+  return rangeCondition(prefix, 't.lo', 't.hi', () => `${p.bind(r.lo)}::numeric`, () => `${p.bind(r.hi)}::numeric`);
 }
 
 const quantityValue: ValueSql = (p, value, f) => {
@@ -103,7 +111,7 @@ const dateValue: ValueSql = (p, value, f) => {
     lo = new Date(Date.parse(lo) - spread).toISOString();
     hi = new Date(Date.parse(hi) + spread).toISOString();
   }
-  return rangeCondition(prefix, 't.lo', 't.hi', `${p.bind(lo)}::timestamptz`, `${p.bind(hi)}::timestamptz`);
+  return rangeCondition(prefix, 't.lo', 't.hi', () => `${p.bind(lo)}::timestamptz`, () => `${p.bind(hi)}::timestamptz`);
 };
 
 const uriValue: ValueSql = (p, value, f) => {
@@ -115,7 +123,7 @@ const uriValue: ValueSql = (p, value, f) => {
 
 const MODIFIERS: Record<string, Set<string>> = {
   string: new Set(['exact', 'contains', 'missing']),
-  token: new Set(['not', 'text', 'missing', 'of-type']),
+  token: new Set(['not', 'text', 'missing', 'of-type', 'in', 'not-in']),
   reference: new Set(['missing', 'identifier']),
   date: new Set(['missing']),
   number: new Set(['missing']),
@@ -175,7 +183,7 @@ export function filterCondition(p: SqlParams, f: Filter, baseUrl: string, alias:
       valueSql = stringValue;
       break;
     case 'token':
-      valueSql = f.modifier === 'text' ? tokenTextValue : tokenValue;
+      valueSql = f.modifier === 'text' ? tokenTextValue : f.modifier === 'in' || f.modifier === 'not-in' ? tokenInValue : tokenValue;
       if (f.modifier === 'of-type') {
         param = `${param}:of-type`;
         valueSql = (pp, value, ff) => {
@@ -206,5 +214,6 @@ export function filterCondition(p: SqlParams, f: Filter, baseUrl: string, alias:
   }
   const ors = f.values.map((v) => valueSql(p, v, f));
   const sub = `SELECT t.rid FROM ${table} t WHERE t.res_type = ${p.bind(f.def.resourceType)} AND t.param = ${p.bind(param)} AND (${ors.join(' OR ')})`;
-  return `${alias}.rid ${f.modifier === 'not' ? 'NOT IN' : 'IN'} (${sub})`;
+  const negated = f.modifier === 'not' || f.modifier === 'not-in';
+  return `${alias}.rid ${negated ? 'NOT IN' : 'IN'} (${sub})`;
 }

@@ -61,6 +61,16 @@ function expandAll(): Map<string, Expansion | null> {
   return out; // the resolver and the raw terminology JSON are dropped here
 }
 
+let searchResolver: Resolver | undefined;
+
+/** Codes of any value set the hub holds, by system (for the :in and :not-in search modifiers); null when it cannot be expanded. */
+export function expandValueSet(url: string): Map<string, Set<string>> | null {
+  searchResolver ??= new Resolver();
+  const e = searchResolver.expansion(url.split('|')[0]);
+  if (!e) return null;
+  return new Map([...e.bySystem].map(([system, set]) => [system, set.codes]));
+}
+
 class Resolver {
   private readonly codeSystems = new Map<string, CodeSystem>();
   private readonly valueSets = new Map<string, ValueSet>();

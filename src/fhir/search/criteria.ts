@@ -1,4 +1,5 @@
 // One search criterion (FHIR R4 §3.1.1.4): a plain parameter, a chain (§3.1.1.4.13) or a reverse chain _has (§3.1.1.4.14).
+import { expandValueSet } from '../../conformance/base/terminology';
 import { isResourceType } from '../definitions';
 import { errors } from '../errors';
 import type { SearchParamDef, SearchParamRegistry } from './registry';
@@ -14,6 +15,8 @@ export interface Filter {
   chain?: { type: string; next: Filter }[];
   /** Reverse chaining: a resource of `def.resourceType` refers to this one through `def`, and `has` holds for it. */
   has?: Filter;
+  /** :in / :not-in: each value set URL of `values` with its codes by system. */
+  valueSets?: Map<string, Map<string, Set<string>>>;
 }
 
 /** Deeper chains are refused: each level is a nested subquery. */
@@ -39,7 +42,19 @@ export function parseCriterion(registry: SearchParamRegistry, type: string, name
   const [code, modifier] = splitModifier(name);
   const def = registry.get(type, code);
   if (!def || def.type === 'special') throw unknownParam(name, type);
-  return { def, modifier, values, name };
+  const filter: Filter = { def, modifier, values, name };
+  if (def.type === 'token' && (modifier === 'in' || modifier === 'not-in')) filter.valueSets = expandAll(values, name);
+  return filter;
+}
+
+function expandAll(urls: string[], name: string): Map<string, Map<string, Set<string>>> {
+  const out = new Map<string, Map<string, Set<string>>>();
+  for (const url of urls) {
+    const codes = expandValueSet(url);
+    if (!codes) throw errors.badRequest(`Value set "${url}" of "${name}" is not held by the hub or cannot be expanded`, name, 'HUB-0424');
+    out.set(url, codes);
+  }
+  return out;
 }
 
 function splitModifier(name: string): [string, string | undefined] {

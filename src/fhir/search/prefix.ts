@@ -11,27 +11,28 @@ export function splitPrefix(value: string): { prefix: Prefix; rest: string } {
 /**
  * SQL for a target range [lo, hi] against a search range [slo, shi], following the specification's
  * definitions: eq = the search range contains the target; gt = the target reaches above the search range...
+ * The search bounds are thunks, so only the bounds a prefix uses become bind parameters.
  */
-export function rangeCondition(prefix: Prefix, lo: string, hi: string, slo: string, shi: string): string {
-  const eq = `(${lo} >= ${slo} AND ${hi} <= ${shi})`;
+export function rangeCondition(prefix: Prefix, lo: string, hi: string, slo: () => string, shi: () => string): string {
+  const eq = () => `(${lo} >= ${slo()} AND ${hi} <= ${shi()})`;
   switch (prefix) {
     case 'eq':
-      return eq;
+      return eq();
     case 'ne':
-      return `NOT ${eq}`;
+      return `NOT ${eq()}`;
     case 'gt':
-      return `${hi} > ${shi}`;
+      return `${hi} > ${shi()}`;
     case 'lt':
-      return `${lo} < ${slo}`;
+      return `${lo} < ${slo()}`;
     case 'ge':
-      return `(${hi} > ${shi} OR ${eq})`;
+      return `(${hi} > ${shi()} OR ${eq()})`;
     case 'le':
-      return `(${lo} < ${slo} OR ${eq})`;
+      return `(${lo} < ${slo()} OR ${eq()})`;
     case 'sa':
-      return `${lo} > ${shi}`;
+      return `${lo} > ${shi()}`;
     case 'eb':
-      return `${hi} < ${slo}`;
+      return `${hi} < ${slo()}`;
     case 'ap':
-      return `(${lo} <= ${shi} AND ${hi} >= ${slo})`;
+      return `(${lo} <= ${shi()} AND ${hi} >= ${slo()})`;
   }
 }
