@@ -8,6 +8,8 @@ export interface CompiledSearch {
   where: string;
   orderBy: string;
   params: SqlParams;
+  /** The values `where` alone uses (a count query has no ORDER BY, whose values come after). */
+  whereValues: unknown[];
 }
 
 function sortExpression(p: SqlParams, key: SearchQuery['sort'][number]): string {
@@ -42,7 +44,8 @@ export function compileSearch(q: SearchQuery, baseUrl: string): CompiledSearch {
   const p = new SqlParams();
   const branches = [q, ...(q.union ?? [])].map((b) => branchCondition(p, b, baseUrl));
   const where = branches.length === 1 ? `NOT r.deleted AND ${branches[0]}` : `NOT r.deleted AND (${branches.map((b) => `(${b})`).join(' OR ')})`;
+  const whereValues = [...p.values];
   const order = q.sort.map((k) => sortExpression(p, k));
   order.push('r.rid');
-  return { where, orderBy: order.join(', '), params: p };
+  return { where, orderBy: order.join(', '), params: p, whereValues };
 }

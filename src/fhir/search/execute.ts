@@ -20,10 +20,10 @@ export interface SearchResult {
 }
 
 export async function executeSearch(ctx: HubContext, q: Queryable, query: SearchQuery): Promise<SearchResult> {
-  const { where, orderBy, params } = compileSearch(query, ctx.config.baseUrl);
+  const { where, orderBy, params, whereValues } = compileSearch(query, ctx.config.baseUrl);
   let total: number | undefined;
   if (query.total !== 'none' || query.summary === 'count') {
-    const c = await q.query<{ n: number }>(`SELECT count(*)::int AS n FROM resource r WHERE ${where}`, params.values);
+    const c = await q.query<{ n: number }>(`SELECT count(*)::int AS n FROM resource r WHERE ${where}`, whereValues);
     total = Number(c.rows[0].n);
   }
   if (query.summary === 'count') return { matches: [], included: [], total, hasMore: false };
@@ -41,7 +41,8 @@ export async function executeSearch(ctx: HubContext, q: Queryable, query: Search
 
 /** The ids matching criteria, at most `limit` (conditional interactions need to know 0, 1 or many). */
 export async function matchRids(ctx: HubContext, q: Queryable, query: SearchQuery, limit: number): Promise<{ rid: number; id: string }[]> {
-  const { where, params } = compileSearch(query, ctx.config.baseUrl);
-  const r = await q.query<{ rid: number; id: string }>(`SELECT r.rid, r.id FROM resource r WHERE ${where} LIMIT ${params.bind(limit)}`, params.values);
+  const { where, whereValues } = compileSearch(query, ctx.config.baseUrl);
+  const values = [...whereValues, limit];
+  const r = await q.query<{ rid: number; id: string }>(`SELECT r.rid, r.id FROM resource r WHERE ${where} LIMIT $${values.length}`, values);
   return r.rows.map((row) => ({ rid: Number(row.rid), id: row.id }));
 }

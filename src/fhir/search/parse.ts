@@ -90,6 +90,8 @@ export function parseSearch(registry: SearchParamRegistry, resourceType: string,
     canonicalParams: [],
   };
   for (const [name, raw] of params) {
+    // PostgreSQL text cannot hold NUL; no FHIR value contains one.
+    if (name.includes('\u0000') || raw.includes('\u0000')) throw errors.badRequest(`Search parameter "${name.replace(/\u0000/g, '\\0')}" contains a NUL character`, undefined, 'HUB-0422');
     if (CONTROL_PARAMS.has(name)) {
       parseControl(registry, q, name, raw, opts);
       if (name !== '_offset' && name !== '_format' && name !== '_pretty') q.canonicalParams.push([name, raw]);
