@@ -4,9 +4,10 @@ import { dateRange } from '../fhir/search/dates';
 import { splitBar, unescape, type Filter } from '../fhir/search/parse';
 import { rangeCondition, splitPrefix } from '../fhir/search/prefix';
 import { foldText } from '../fhir/search/text';
+import { compositeCondition } from './search-composite-sql';
 import { likeEscape, SqlParams } from './sql-builder';
 
-type ValueSql = (p: SqlParams, value: string, f: Filter) => string;
+export type ValueSql = (p: SqlParams, value: string, f: Filter) => string;
 
 export const TABLE_OF: Record<string, string> = {
   string: 'idx_string',
@@ -157,11 +158,26 @@ function hasCondition(p: SqlParams, f: Filter, baseUrl: string, alias: string, d
      WHERE t.res_type = ${p.bind(f.def.resourceType)} AND t.param = ${p.bind(f.def.code)} AND t.target_type = ${p.bind(targetType)} AND NOT ${inner}.deleted AND ${cond})`;
 }
 
+/** The condition of one value with no modifier, on index alias `t`, for a parameter type. */
+export function plainValueSql(type: string, baseUrl: string): ValueSql {
+  const byType: Record<string, ValueSql> = {
+    string: stringValue,
+    token: tokenValue,
+    reference: referenceValueFor(baseUrl),
+    date: dateValue,
+    number: numericCondition,
+    quantity: quantityValue,
+    uri: uriValue,
+  };
+  return byType[type];
+}
+
 /** SQL condition on the resource row `alias` (of type `resourceType`) for one criterion. */
 export function filterCondition(p: SqlParams, f: Filter, baseUrl: string, alias: string, depth: number, resourceType: string): string {
   if (f.chain) return chainCondition(p, f, baseUrl, alias, depth);
   if (f.has) return hasCondition(p, f, baseUrl, alias, depth, resourceType);
   if (f.def.builtin) return builtinCondition(p, f, alias);
+  if (f.def.type === 'composite') return compositeCondition(p, f, baseUrl, alias);
   const type = f.def.type;
   const allowed = MODIFIERS[type];
   const isTypeModifier = type === 'reference' && f.modifier && /^[A-Z]/.test(f.modifier);

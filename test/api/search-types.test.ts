@@ -135,3 +135,25 @@ describe('number and quantity', () => {
     expect(res.status).toBe(400);
   });
 });
+
+describe('composite', () => {
+  it.each([
+    ['Observation?code-value-quantity=http://loinc.org|8867-4$gt80', ['obs-hr2']],
+    ['Observation?code-value-quantity=8867-4$72|http://unitsofmeasure.org|/min', ['obs-hr1']],
+    ['Observation?code-value-quantity=29463-7$gt80', []],
+    ['Observation?code-value-quantity=8867-4$gt80,29463-7$lt80', ['obs-hr2', 'obs-wt']],
+    ['Observation?component-code-value-quantity=http://loinc.org|8480-6$gt120', ['obs-bp']],
+    ['Observation?component-code-value-quantity=http://loinc.org|8480-6$lt100', []],
+    // 85 is the diastolic value: it must not pair with the systolic code of the other component.
+    ['Observation?component-code-value-quantity=8480-6$85', []],
+    ['Observation?component-code-value-quantity=8462-4$85', ['obs-bp']],
+    ['Observation?combo-code-value-quantity=8462-4$85', ['obs-bp']],
+    ['Observation?combo-code-value-quantity=8867-4$100', ['obs-hr2']],
+  ])('%s', async (q, expected) => expect(await ids(q)).toEqual(expected));
+
+  it('refuses a composite value with the wrong number of parts', async () => {
+    const res = await t.api.get('/fhir/Observation?code-value-quantity=8867-4');
+    expect(res.status).toBe(400);
+    expect(res.body.issue[0].expression).toEqual(['code-value-quantity']);
+  });
+});

