@@ -6,6 +6,7 @@ import { resourceTypes } from './fhir/definitions';
 import { issue } from './fhir/errors';
 import type { HubContext, ResourceValidator } from './fhir/hub-context';
 import { baseSearchParams } from './fhir/search/registry';
+import { loadStoredSearchParameters } from './fhir/search/stored-params';
 import type { Db } from './store/db';
 import { migrate } from './store/migrate';
 import { openPglite } from './store/pglite';
@@ -28,10 +29,12 @@ export const baseValidator: ResourceValidator = (resource) =>
 export async function openHub(config: HubConfig, db?: Db): Promise<Hub> {
   const database = db ?? (await openDatabase(config));
   await migrate(database);
+  const registry = baseSearchParams(resourceTypes()).extend();
+  await loadStoredSearchParameters(database, registry);
   const ctx: HubContext = {
     config,
     db: database,
-    registry: baseSearchParams(resourceTypes()),
+    registry,
     validate: baseValidator,
     now: () => new Date(),
   };

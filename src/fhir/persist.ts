@@ -6,6 +6,7 @@ import { readCurrent, writeVersions, type StoredVersion, type VersionWrite } fro
 import { errors } from './errors';
 import type { HubContext } from './hub-context';
 import { indexResource } from './search/index-values';
+import { checkSearchParameter, registerSearchParameter } from './search/stored-params';
 import { sameContent, stampMeta } from './versioning';
 
 export interface Written {
@@ -27,7 +28,10 @@ export function assertValid(ctx: HubContext, resource: Resource): void {
 }
 
 export function prepareWrite(ctx: HubContext, resource: Resource, version: number, lastUpdated: string, method: 'create' | 'update', rid?: number): { write: VersionWrite; resource: Resource } {
+  checkSearchParameter(resource);
   const stamped = stampMeta(resource, version, lastUpdated);
+  // Searchable at once for new writes; resources stored before need `fhir-hub reindex`.
+  registerSearchParameter(ctx.registry, stamped);
   const content = JSON.stringify(stamped);
   return {
     resource: stamped,

@@ -32,9 +32,36 @@ const BUILTIN = new Set(['_id', '_lastUpdated']);
 export class SearchParamRegistry {
   private readonly byType = new Map<string, Map<string, SearchParamDef>>();
   private readonly resourceTypes: Set<string>;
+  /** Indexed parameters per type, merged with the parent's; dropped when a parameter is added. */
+  private readonly indexedCache = new Map<string, SearchParamDef[]>();
 
-  constructor(resourceTypes: Iterable<string>) {
+  /** A registry with a parent layers its own parameters (packages, the hub's, stored ones) over the parent's. */
+  constructor(
+    resourceTypes: Iterable<string>,
+    private readonly parent?: SearchParamRegistry,
+  ) {
     this.resourceTypes = new Set(resourceTypes);
+  }
+
+  /** A layer over this registry: additions to it leave this one untouched (one per hub). */
+  extend(): SearchParamRegistry {
+    return new SearchParamRegistry(this.resourceTypes, this);
+  }
+
+  /** Why a SearchParameter cannot be used, or undefined when it can. */
+  static problem(sp: SearchParameter, resourceTypes: Set<string>): string | undefined {
+    if (!sp.code || !/^[A-Za-z_][A-Za-z0-9_-]*$/.test(sp.code)) return 'code must be a parameter name (letters, digits, - and _)';
+    const bases = (sp.base ?? []) as string[];
+    if (bases.length === 0) return 'base names no resource type';
+    const unknown = bases.find((b) => b !== 'Resource' && b !== 'DomainResource' && !resourceTypes.has(b));
+    if (unknown) return `base "${unknown}" is not a resource type`;
+    if (!sp.type || sp.type === 'special') return `type ${sp.type ?? '(none)'} cannot be indexed by the hub`;
+    if (sp.type !== 'composite' && !sp.expression) return 'expression is missing';
+    for (const base of bases) {
+      const type = base === 'Resource' || base === 'DomainResource' ? [...resourceTypes][0] : base;
+      if (sp.expression && !compileExpression(sp.expression, type)) return `expression "${sp.expression}" does not apply to ${base}`;
+    }
+    return undefined;
   }
 
   /** Adds a SearchParameter for every base it names ('Resource' and 'DomainResource' fan out to all types). */
@@ -58,22 +85,29 @@ export class SearchParamRegistry {
         let map = this.byType.get(resourceType);
         if (!map) this.byType.set(resourceType, (map = new Map()));
         map.set(sp.code, def);
+        this.indexedCache.delete(resourceType);
       }
     }
   }
 
   get(resourceType: string, code: string): SearchParamDef | undefined {
-    return this.byType.get(resourceType)?.get(code);
+    return this.byType.get(resourceType)?.get(code) ?? this.parent?.get(resourceType, code);
   }
 
   /** The parameters indexed for a type (those with an extractor). */
   indexed(resourceType: string): SearchParamDef[] {
-    const map = this.byType.get(resourceType);
-    return map ? [...map.values()].filter((d) => d.extract && d.type !== 'special') : [];
+    let list = this.indexedCache.get(resourceType);
+    if (!list) {
+      list = this.all(resourceType).filter((d) => d.extract && d.type !== 'special');
+      this.indexedCache.set(resourceType, list);
+    }
+    return list;
   }
 
   all(resourceType: string): SearchParamDef[] {
-    return [...(this.byType.get(resourceType)?.values() ?? [])];
+    const own = this.byType.get(resourceType);
+    const inherited = this.parent?.all(resourceType).filter((d) => !own?.has(d.code)) ?? [];
+    return [...inherited, ...(own?.values() ?? [])];
   }
 
   /** The components of a composite parameter with their types; null when one cannot be resolved or evaluated. */
@@ -92,7 +126,7 @@ export class SearchParamRegistry {
 
   byUrl(url: string): SearchParamDef | undefined {
     for (const map of this.byType.values()) for (const def of map.values()) if (def.url === url) return def;
-    return undefined;
+    return this.parent?.byUrl(url);
   }
 }
 
