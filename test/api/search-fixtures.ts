@@ -50,6 +50,13 @@ export const searchFixtures: Resource[] = [
   } as Resource,
   { resourceType: 'RiskAssessment', id: 'ra-high', status: 'final', subject: { reference: 'Patient/pt-helene' }, prediction: [{ probabilityDecimal: 0.8 }] } as Resource,
   { resourceType: 'RiskAssessment', id: 'ra-low', status: 'final', subject: { reference: 'Patient/pt-dupont' }, prediction: [{ probabilityDecimal: 0.27 }] } as Resource,
+  {
+    resourceType: 'Encounter',
+    id: 'enc-rpps',
+    status: 'finished',
+    class: { code: 'AMB' },
+    participant: [{ individual: { identifier: { system: 'https://rpps.esante.gouv.fr', value: '10101010101' }, display: 'Dr Claire Roux' } }],
+  } as Resource,
   { resourceType: 'Questionnaire', id: 'q-icope', status: 'active', url: 'https://fhir-hub.fr/Questionnaire/icope' },
   { resourceType: 'Questionnaire', id: 'q-icope-1', status: 'active', url: 'https://fhir-hub.fr/Questionnaire/icope/step1' },
 ] as Resource[];

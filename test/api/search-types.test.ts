@@ -73,6 +73,8 @@ describe('reference', () => {
     ['Observation?subject=http://localhost:8080/fhir/Patient/pt-dupont', ['obs-hr1']],
     ['Observation?subject:missing=true', ['obs-wt']],
     ['Observation?patient=pt-helene', ['obs-bp', 'obs-hr2']],
+    ['Encounter?participant:identifier=https://rpps.esante.gouv.fr|10101010101', ['enc-rpps']],
+    ['Encounter?participant:identifier=https://rpps.esante.gouv.fr|99999999999', []],
   ])('%s', async (q, expected) => expect(await ids(q)).toEqual(expected));
 });
 
@@ -96,6 +98,8 @@ describe('date', () => {
     ['Observation?date=lt2024-03-05', ['obs-hr2', 'obs-wt']],
     ['Observation?date=le2024-03-15', ['obs-hr1', 'obs-hr2', 'obs-wt']],
     ['Observation?date=ap1990', []],
+    ['Questionnaire?_lastUpdated=gt2020-01-01', ['q-icope', 'q-icope-1']],
+    ['Questionnaire?_lastUpdated=lt2020-01-01', []],
   ])('%s', async (q, expected) => expect(await ids(q)).toEqual(expected));
 
   it('ap matches values within 10 % of the distance to now (at least a day)', async () => {
