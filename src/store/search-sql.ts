@@ -143,11 +143,13 @@ function builtinCondition(p: SqlParams, f: Filter, alias: string): string {
 /** Chaining: the reference points at a resource of a target type on which the next criterion holds. */
 function chainCondition(p: SqlParams, f: Filter, baseUrl: string, alias: string, depth: number): string {
   const inner = `r${depth + 1}`;
-  const targets = f.chain!.map(({ type, next }) => {
+  // One branch per target type, joined by UNION ALL: an OR of IN-subqueries would defeat the planner.
+  const branches = f.chain!.map(({ type, next }) => {
     const cond = filterCondition(p, next, baseUrl, inner, depth + 1, type);
-    return `(t.target_type = ${p.bind(type)} AND t.target_id IN (SELECT ${inner}.id FROM resource ${inner} WHERE ${inner}.res_type = ${p.bind(type)} AND NOT ${inner}.deleted AND ${cond}))`;
+    return `SELECT t.rid FROM idx_reference t WHERE t.res_type = ${p.bind(f.def.resourceType)} AND t.param = ${p.bind(f.def.code)}
+      AND t.target_type = ${p.bind(type)} AND t.target_id IN (SELECT ${inner}.id FROM resource ${inner} WHERE ${inner}.res_type = ${p.bind(type)} AND NOT ${inner}.deleted AND ${cond})`;
   });
-  return `${alias}.rid IN (SELECT t.rid FROM idx_reference t WHERE t.res_type = ${p.bind(f.def.resourceType)} AND t.param = ${p.bind(f.def.code)} AND (${targets.join(' OR ')}))`;
+  return `${alias}.rid IN (${branches.join(' UNION ALL ')})`;
 }
 
 /** Reverse chaining: some resource of the source type refers here through the parameter and matches. */

@@ -19,20 +19,33 @@ export interface SearchResult {
   hasMore: boolean;
 }
 
-export async function executeSearch(ctx: HubContext, q: Queryable, query: SearchQuery): Promise<SearchResult> {
+export interface Statement {
+  sql: string;
+  values: unknown[];
+}
+
+/** The statements a search runs: the count (unless _total=none) and the page (unless _summary=count). */
+export function executeSearchSql(ctx: HubContext, query: SearchQuery): { count?: Statement; page?: Statement } & Iterable<Statement> {
   const { where, orderBy, params, whereValues } = compileSearch(query, ctx.config.baseUrl);
-  let total: number | undefined;
-  if (query.total !== 'none' || query.summary === 'count') {
-    const c = await q.query<{ n: number }>(`SELECT count(*)::int AS n FROM resource r WHERE ${where}`, whereValues);
-    total = Number(c.rows[0].n);
+  const count = query.total !== 'none' || query.summary === 'count' ? { sql: `SELECT count(*)::int AS n FROM resource r WHERE ${where}`, values: whereValues } : undefined;
+  let page: Statement | undefined;
+  if (query.summary !== 'count') {
+    const limit = params.bind(query.count + 1);
+    const offset = params.bind(query.offset);
+    page = {
+      sql: `SELECT r.rid, r.res_type AS "resType", r.id, r.content FROM resource r WHERE ${where} ORDER BY ${orderBy} LIMIT ${limit} OFFSET ${offset}`,
+      values: params.values,
+    };
   }
-  if (query.summary === 'count') return { matches: [], included: [], total, hasMore: false };
-  const limit = params.bind(query.count + 1);
-  const offset = params.bind(query.offset);
-  const r = await q.query<SearchRow>(
-    `SELECT r.rid, r.res_type AS "resType", r.id, r.content FROM resource r WHERE ${where} ORDER BY ${orderBy} LIMIT ${limit} OFFSET ${offset}`,
-    params.values,
-  );
+  const list = [count, page].filter((x): x is Statement => x !== undefined);
+  return { count, page, [Symbol.iterator]: () => list[Symbol.iterator]() };
+}
+
+export async function executeSearch(ctx: HubContext, q: Queryable, query: SearchQuery): Promise<SearchResult> {
+  const { count, page } = executeSearchSql(ctx, query);
+  const total = count ? Number((await q.query<{ n: number }>(count.sql, count.values)).rows[0].n) : undefined;
+  if (!page) return { matches: [], included: [], total, hasMore: false };
+  const r = await q.query<SearchRow>(page.sql, page.values);
   const hasMore = r.rows.length > query.count;
   const matches = r.rows.slice(0, query.count);
   const included = await resolveIncludes(ctx, q, query, matches);
