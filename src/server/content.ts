@@ -1,6 +1,7 @@
 // Content negotiation (FHIR R4 §3.1.0.1.7): JSON in and out; XML is refused with a clear answer.
 import type { Request } from 'express';
 import { errors } from '../fhir/errors';
+import { parseJsonText } from '../fhir/json-text';
 
 const JSON_TYPES = new Set(['application/fhir+json', 'application/json', 'application/json-patch+json']);
 const FORMAT_ALIASES = new Set(['json', 'application/json', 'application/fhir+json', 'application/json+fhir', 'text/json']);
@@ -34,9 +35,5 @@ export function parseBody(req: Request, raw: Buffer | undefined): { body?: unkno
   if (!JSON_TYPES.has(type) && type !== 'application/json+fhir') {
     throw errors.unsupportedMediaType(`Content-Type "${type || 'missing'}" is not supported; send application/fhir+json`);
   }
-  try {
-    return { body: JSON.parse(raw.toString('utf8')) };
-  } catch (err) {
-    throw errors.invalidJson(`The body is not valid JSON: ${(err as Error).message}`);
-  }
+  return { body: parseJsonText(raw.toString('utf8')) };
 }

@@ -2,6 +2,7 @@
 import type { NextFunction, Request, Response } from 'express';
 import type { HubContext } from '../fhir/hub-context';
 import type { FhirRequest, FhirResponse, HttpMethod } from '../fhir/request';
+import { errors } from '../fhir/errors';
 import { dispatch } from '../fhir/router';
 import { checkAcceptable, parseBody } from './content';
 
@@ -15,12 +16,20 @@ function header(req: Request, name: string): string | undefined {
   return Array.isArray(v) ? v[0] : v;
 }
 
+function decodePath(pathname: string): string[] {
+  try {
+    return pathname.split('/').filter(Boolean).map(decodeURIComponent);
+  } catch {
+    throw errors.badRequest('The URL is not validly percent-encoded', undefined, 'HUB-0402');
+  }
+}
+
 export function toFhirRequest(req: Request, mountPath: string): FhirRequest {
   const pathname = req.path.startsWith(mountPath) ? req.path.slice(mountPath.length) : req.path;
   const { body, form } = parseBody(req, req.body as Buffer | undefined);
   return {
     method: req.method as HttpMethod,
-    path: pathname.split('/').filter(Boolean).map(decodeURIComponent),
+    path: decodePath(pathname),
     params: [...queryParams(req), ...(form ?? [])],
     body,
     contentType: header(req, 'content-type'),

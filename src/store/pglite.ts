@@ -31,7 +31,8 @@ export async function openPglite(dataDir?: string, existing?: PGlite): Promise<D
   const lock = new Mutex();
   const run = async <T>(q: Pick<PGlite, 'query'>, sql: string, params?: unknown[]): Promise<QueryResult<T>> => {
     const r = await q.query<Record<string, unknown>>(sql, params as unknown[]);
-    return { rows: r.rows.map(normalizeRow) as T[], rowCount: r.affectedRows ?? r.rows.length };
+    // pg's rowCount counts SELECTed rows too; PGlite's affectedRows is 0 for a SELECT.
+    return { rows: r.rows.map(normalizeRow) as T[], rowCount: Math.max(r.affectedRows ?? 0, r.rows.length) };
   };
   return {
     engine: 'pglite',

@@ -1,6 +1,6 @@
 // batch (FHIR R4 §3.1.0.11.1): entries run independently, each in its own transaction, each reported.
-import type { Bundle, BundleEntry } from '@medplum/fhirtypes';
-import { FhirError, issue, outcome } from '../errors';
+import type { Bundle, BundleEntry, OperationOutcomeIssue } from '@medplum/fhirtypes';
+import { FhirError, errors, issue, outcome } from '../errors';
 import type { HubContext } from '../hub-context';
 import type { FhirRequest, FhirResponse } from '../request';
 import { dispatch } from '../router';
@@ -28,11 +28,15 @@ function failureEntry(err: unknown): BundleEntry {
   return { response: { status: statusText(500), outcome: outcome([issue({ code: 'exception', text: 'Internal error while processing this entry' })]) } };
 }
 
-export async function processBatch(ctx: HubContext, bundle: Bundle, prefer: string | undefined): Promise<FhirResponse> {
+/** entryIssues: structural errors found in each entry before it runs; such an entry fails alone. */
+export async function processBatch(ctx: HubContext, bundle: Bundle, prefer: string | undefined, entryIssues: OperationOutcomeIssue[][] = []): Promise<FhirResponse> {
   const entries: BundleEntry[] = [];
   for (const [index, e] of (bundle.entry ?? []).entries()) {
     try {
+      if (entryIssues[index]?.length) throw errors.unprocessable(entryIssues[index]);
       const req = entryRequest(e, index, ctx.config.baseUrl);
+      // Each entry re-enters the router on its own; a Bundle inside a batch is refused like one inside a transaction.
+      if (req.path.length === 0) throw errors.badRequest(`Entry ${index}: a batch cannot hold a batch or transaction`, `Bundle.entry[${index}].request.url`, 'HUB-0468');
       req.headers.prefer = prefer ?? 'return=minimal';
       await resolveReferences(ctx, req, index);
       entries.push(responseEntry({ response: await dispatch(ctx, req) }));
@@ -40,5 +44,7 @@ export async function processBatch(ctx: HubContext, bundle: Bundle, prefer: stri
       entries.push(failureEntry(err));
     }
   }
-  return { status: 200, resource: { resourceType: 'Bundle', type: 'batch-response', entry: entries }, headers: {} };
+  const response: Bundle = { resourceType: 'Bundle', type: 'batch-response' };
+  if (entries.length > 0) response.entry = entries;
+  return { status: 200, resource: response, headers: {} };
 }

@@ -1,5 +1,5 @@
 // POST of a Bundle to the base (FHIR R4 §3.1.0.11): batch or transaction.
-import type { Bundle } from '@medplum/fhirtypes';
+import type { Bundle, BundleEntry, OperationOutcomeIssue } from '@medplum/fhirtypes';
 import type { Queryable } from '../../store/db';
 import { errors } from '../errors';
 import type { HubContext } from '../hub-context';
@@ -7,17 +7,42 @@ import type { FhirRequest, FhirResponse } from '../request';
 import { processBatch } from './batch';
 import { processTransaction } from './transaction';
 
+const isError = (i: OperationOutcomeIssue) => i.severity === 'error' || i.severity === 'fatal';
+
+/**
+ * The structure of one entry without its resource (validated when the entry runs), checked apart so that
+ * a batch can report it against that entry alone. An entry holding only a resource is left to
+ * entryRequest, which names the missing request.
+ */
+function entryShellIssues(ctx: HubContext, type: Bundle['type'], entry: unknown, index: number): OperationOutcomeIssue[] {
+  let shell = entry;
+  if (typeof entry === 'object' && entry !== null && !Array.isArray(entry)) {
+    const { resource: _resource, ...rest } = entry as BundleEntry;
+    if (Object.keys(rest).length === 0) return [];
+    shell = rest;
+  }
+  const issues = ctx.validate({ resourceType: 'Bundle', type, entry: [shell] } as Bundle).filter(isError);
+  return issues.map((i) => ({ ...i, expression: i.expression?.map((e) => e.replace(/^Bundle\.entry\[0\]/, `Bundle.entry[${index}]`)) }));
+}
+
 export async function processBundle(ctx: HubContext, req: FhirRequest, tx?: Queryable): Promise<FhirResponse> {
   const bundle = req.body as Bundle | undefined;
   if (typeof bundle !== 'object' || bundle === null || bundle.resourceType !== 'Bundle') {
     throw errors.badRequest('POST to the base takes a Bundle of type batch or transaction', 'Bundle', 'HUB-0467');
   }
   if (tx) throw errors.badRequest('A Bundle cannot be nested inside a batch or transaction', 'Bundle', 'HUB-0468');
-  // Entry resources are validated when each entry runs; here only the Bundle's own structure.
-  const shell = { ...bundle, entry: bundle.entry?.map(({ resource: _r, ...rest }) => rest) } as Bundle;
-  const issues = ctx.validate(shell);
-  if (issues.some((i) => i.severity === 'error' || i.severity === 'fatal')) throw errors.unprocessable(issues);
-  if (bundle.type === 'transaction') return processTransaction(ctx, bundle, req.headers.prefer);
-  if (bundle.type === 'batch') return processBatch(ctx, bundle, req.headers.prefer);
-  throw errors.badRequest(`Bundle.type must be batch or transaction to be processed, not "${bundle.type}"`, 'Bundle.type', 'HUB-0469');
+  const { entry, ...head } = bundle;
+  // The Bundle's own elements; a non-array entry is a structural error of the Bundle itself.
+  const headIssues = ctx.validate((Array.isArray(entry) ? head : bundle) as Bundle);
+  if (headIssues.some(isError)) throw errors.unprocessable(headIssues);
+  if (bundle.type !== 'transaction' && bundle.type !== 'batch') {
+    throw errors.badRequest(`Bundle.type must be batch or transaction to be processed, not "${bundle.type}"`, 'Bundle.type', 'HUB-0469');
+  }
+  const entryIssues = (entry ?? []).map((e, i) => entryShellIssues(ctx, bundle.type, e, i));
+  if (bundle.type === 'transaction') {
+    const all = entryIssues.flat();
+    if (all.length > 0) throw errors.unprocessable(all);
+    return processTransaction(ctx, bundle, req.headers.prefer);
+  }
+  return processBatch(ctx, bundle, req.headers.prefer, entryIssues);
 }

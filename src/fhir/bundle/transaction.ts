@@ -5,7 +5,7 @@ import type { Queryable } from '../../store/db';
 import { readCurrent, writeVersions } from '../../store/resource-store';
 import { errors } from '../errors';
 import type { HubContext } from '../hub-context';
-import { findMatches } from '../interactions/conditional';
+import { conditionalUpdateId, criteriaFromParams, findMatches } from '../interactions/conditional';
 import { assertResourceType, resourceBody } from '../interactions/body';
 import { newId, prepareWrite } from '../persist';
 import { preferReturn, type FhirRequest, type FhirResponse } from '../request';
@@ -33,18 +33,22 @@ export async function processTransaction(ctx: HubContext, bundle: Bundle, prefer
     req.headers.prefer = prefer ?? 'return=minimal';
     return { index, req, fullUrl: e.fullUrl };
   });
-  checkDuplicates(plan);
   const results = await ctx.db.transaction(async (tx) => {
     const out: EntryResult[] = new Array(plan.length);
     const ordered = [...plan].sort((a, b) => PHASE[a.req.method] - PHASE[b.req.method] || a.index - b.index);
+    await resolveConditionalTargets(ctx, tx, plan);
     for (const p of ordered.filter((x) => x.req.method === 'DELETE')) out[p.index] = await run(ctx, tx, p);
     const ids = await assignIdentities(ctx, tx, plan);
+    // Identities are known only now that conditional URLs are resolved; an overlap fails the whole.
+    checkDuplicates(plan);
     await rewriteReferences(ctx, tx, plan, ids);
     await createAll(ctx, tx, plan.filter((p) => p.req.method === 'POST'), out);
     for (const p of ordered.filter((x) => PHASE[x.req.method] >= 2)) out[p.index] = await run(ctx, tx, p);
     return out;
   });
-  const response: Bundle = { resourceType: 'Bundle', type: 'transaction-response', entry: results.map(responseEntry) };
+  const response: Bundle = { resourceType: 'Bundle', type: 'transaction-response' };
+  // FHIR forbids empty arrays: an empty transaction answers with no entry element.
+  if (results.length > 0) response.entry = results.map(responseEntry);
   return { status: 200, resource: response, headers: {} };
 }
 
@@ -56,11 +60,35 @@ async function run(ctx: HubContext, tx: Queryable, p: Planned): Promise<EntryRes
   }
 }
 
+/** Conditional DELETE and PATCH become plain ones on the resource their criteria match (§3.1.0.11.2). */
+async function resolveConditionalTargets(ctx: HubContext, tx: Queryable, plan: Planned[]): Promise<void> {
+  for (const p of plan) {
+    const { req } = p;
+    if ((req.method !== 'DELETE' && req.method !== 'PATCH') || req.path.length !== 1) continue;
+    try {
+      const type = req.path[0];
+      assertResourceType(type);
+      const found = await findMatches(ctx, tx, type, criteriaFromParams(req.params));
+      if (found.length > 1) throw errors.multipleMatches(`The criteria of entry ${p.index} match several ${type} resources`);
+      // No match: a conditional delete has nothing to do, a conditional patch answers 404 when it runs.
+      if (found.length === 1) {
+        req.path = [type, found[0].id];
+        req.params = [];
+      }
+    } catch (err) {
+      throw entryFailure(err, p.index, req);
+    }
+  }
+}
+
 function checkDuplicates(plan: Planned[]): void {
   const seen = new Map<string, number>();
   for (const p of plan) {
-    if (p.req.method === 'GET' || p.req.method === 'HEAD' || p.req.method === 'POST' || p.req.path.length !== 2) continue;
-    const key = p.req.path.join('/');
+    const { method, path } = p.req;
+    let key: string | undefined;
+    if (method === 'POST' && p.existingId) key = `${path[0]}/${p.existingId}`;
+    else if ((method === 'PUT' || method === 'PATCH' || method === 'DELETE') && path.length === 2) key = path.join('/');
+    if (!key) continue;
     if (seen.has(key)) {
       throw errors.badRequest(`Entries ${seen.get(key)} and ${p.index} both change ${key}; a transaction may touch a resource once`, `Bundle.entry[${p.index}].request.url`, 'HUB-0465');
     }
@@ -86,10 +114,9 @@ async function assignIdentities(ctx: HubContext, tx: Queryable, plan: Planned[])
         if (p.fullUrl) ids.set(p.fullUrl, `${type}/${p.assignedId}`);
       } else if (req.method === 'PUT' && req.path.length === 1 && req.params.length > 0) {
         // Conditional update: resolve it now, so references to it can be rewritten.
-        const found = await findMatches(ctx, tx, type, req.params);
-        if (found.length > 1) throw errors.multipleMatches(`The criteria of entry ${p.index} match several ${type} resources`);
+        assertResourceType(type);
         const body = resourceBody(req.body, type);
-        const id = found[0]?.id ?? body.id ?? newId();
+        const id = await conditionalUpdateId(ctx, tx, type, criteriaFromParams(req.params), body.id, newId);
         req.body = { ...body, id };
         req.path = [type, id];
         req.params = [];

@@ -2,10 +2,12 @@
 // An advisory lock keyed by type + criteria serializes concurrent requests with the same criteria,
 // so 20 parallel conditional creates create one resource (the search runs after the lock is held).
 import type { Queryable } from '../../store/db';
+import { readCurrent } from '../../store/resource-store';
 import { errors } from '../errors';
 import type { HubContext } from '../hub-context';
 import { matchRids } from '../search/execute';
 import { parseSearch } from '../search/parse';
+import { assertId } from './body';
 
 export function parseCriteria(criteria: string): [string, string][] {
   const text = criteria.includes('?') ? criteria.slice(criteria.indexOf('?') + 1) : criteria;
@@ -26,4 +28,27 @@ export async function findMatches(ctx: HubContext, tx: Queryable, type: string, 
   const key = `${type}?${params.map(([k, v]) => `${k}=${v}`).sort().join('&')}`;
   await tx.query('SELECT pg_advisory_xact_lock(hashtextextended($1, 0))', [key]);
   return matchRids(ctx, tx, query, limit);
+}
+
+/**
+ * The id a conditional update writes (§3.1.0.4.3): the one match's, else the body's, else a new one.
+ * A body id naming an existing resource the criteria do not match is a conflict (the rule FHIR R5 states):
+ * otherwise the criteria would be bypassed and that resource overwritten.
+ */
+export async function conditionalUpdateId(ctx: HubContext, tx: Queryable, type: string, criteria: [string, string][], bodyId: string | undefined, newId: () => string): Promise<string> {
+  const found = await findMatches(ctx, tx, type, criteria);
+  if (found.length > 1) throw errors.multipleMatches(`The criteria match several ${type} resources; conditional update needs one`);
+  if (found.length === 1) {
+    if (bodyId !== undefined && bodyId !== found[0].id) {
+      throw errors.badRequest(`The id in the body ("${bodyId}") differs from the matching ${type}/${found[0].id}`, `${type}.id`, 'HUB-0437');
+    }
+    return found[0].id;
+  }
+  if (bodyId === undefined) return newId();
+  assertId(bodyId);
+  const existing = await readCurrent(tx, type, bodyId);
+  if (existing && !existing.deleted) {
+    throw errors.conflict(`${type}/${bodyId} exists but does not match the criteria; a conditional update may not overwrite it`);
+  }
+  return bodyId;
 }

@@ -8,7 +8,7 @@ import { assertValid, lockCurrent, newId, persistUpdate } from '../persist';
 import type { FhirRequest, FhirResponse } from '../request';
 import { parseETag } from '../versioning';
 import { assertId, assertResourceType, resourceBody } from './body';
-import { criteriaFromParams, findMatches } from './conditional';
+import { conditionalUpdateId, criteriaFromParams } from './conditional';
 import { writeResponse } from './respond';
 
 export function checkIfMatch(req: FhirRequest, current: StoredVersion | undefined, what: string): void {
@@ -47,12 +47,8 @@ export async function conditionalUpdate(ctx: HubContext, req: FhirRequest, tx?: 
   const body = resourceBody(req.body, type);
   const criteria = criteriaFromParams(req.params);
   return inTransaction(ctx, tx, async (t) => {
-    const found = await findMatches(ctx, t, type, criteria);
-    if (found.length > 1) throw errors.multipleMatches(`The criteria match several ${type} resources; conditional update needs one`);
-    if (found.length === 1 && body.id !== undefined && body.id !== found[0].id) {
-      throw errors.badRequest(`The id in the body ("${body.id}") differs from the matching ${type}/${found[0].id}`, `${type}.id`, 'HUB-0437');
-    }
-    const resource: Resource = { ...body, id: found[0]?.id ?? body.id ?? newId() };
+    const id = await conditionalUpdateId(ctx, t, type, criteria, body.id, newId);
+    const resource: Resource = { ...body, id };
     assertValid(ctx, resource);
     return updateById(ctx, req, t, resource);
   });
