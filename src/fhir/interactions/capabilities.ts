@@ -35,7 +35,7 @@ function build(ctx: HubContext): CapabilityStatement {
     implementation: { description: 'FHIR hub for French care coordination', url: ctx.config.baseUrl },
     fhirVersion: '4.0.1',
     format: ['application/fhir+json', 'application/json'],
-    patchFormat: ['application/json-patch+json'],
+    patchFormat: ['application/json-patch+json', 'application/fhir+json'],
     rest: [
       {
         mode: 'server',

@@ -7,17 +7,27 @@ import { inTransaction, type HubContext } from '../hub-context';
 import { assertValid, lockCurrent, persistUpdate } from '../persist';
 import type { FhirRequest, FhirResponse } from '../request';
 import { assertId, assertResourceType } from './body';
+import { applyFhirPathPatch, isFhirPathPatch } from './fhirpath-patch';
 import { criteriaFromParams, findMatches } from './conditional';
 import { writeResponse } from './respond';
 import { checkIfMatch } from './update';
 
-function patchOperations(req: FhirRequest): Operation[] {
+type Patcher = (resource: Resource) => Resource;
+
+/** JSON Patch (application/json-patch+json) or FHIRPath Patch (a Parameters resource as FHIR JSON). */
+function patchOperations(req: FhirRequest): Patcher {
   const ct = (req.contentType ?? '').split(';')[0].trim();
+  if (ct === 'application/fhir+json' || ct === 'application/json') {
+    const body = req.body;
+    if (!isFhirPathPatch(body)) throw errors.badRequest('A FHIRPath Patch is a Parameters resource', 'resourceType', 'HUB-0441');
+    return (resource) => applyFhirPathPatch(resource, body);
+  }
   if (ct !== 'application/json-patch+json') {
-    throw errors.unsupportedMediaType(`PATCH takes application/json-patch+json; got "${ct || 'no content type'}"`);
+    throw errors.unsupportedMediaType(`PATCH takes application/json-patch+json or a FHIRPath Patch as application/fhir+json; got "${ct || 'no content type'}"`);
   }
   if (!Array.isArray(req.body)) throw errors.badRequest('A JSON Patch document is an array of operations', undefined, 'HUB-0441');
-  return req.body as Operation[];
+  const ops = req.body as Operation[];
+  return (resource) => applyOperations(resource, ops);
 }
 
 function applyOperations(resource: Resource, ops: Operation[]): Resource {
@@ -32,12 +42,12 @@ function applyOperations(resource: Resource, ops: Operation[]): Resource {
   }
 }
 
-async function patchById(ctx: HubContext, req: FhirRequest, t: Queryable, type: string, id: string, ops: Operation[]): Promise<FhirResponse> {
+async function patchById(ctx: HubContext, req: FhirRequest, t: Queryable, type: string, id: string, apply: Patcher): Promise<FhirResponse> {
   const current = await lockCurrent(t, type, id);
   checkIfMatch(req, current, `${type}/${id}`);
   if (!current) throw errors.notFound(`${type}/${id} does not exist`);
   if (current.deleted) throw errors.gone(`${type}/${id} was deleted`);
-  const patched = applyOperations(JSON.parse(current.content!), ops);
+  const patched = apply(JSON.parse(current.content!));
   if (patched.resourceType !== type || patched.id !== id) {
     throw errors.badRequest('A patch may not change resourceType or id', `${type}.id`, 'HUB-0442');
   }
