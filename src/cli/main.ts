@@ -1,12 +1,14 @@
 #!/usr/bin/env node
-// The fhir-hub command: serve, migrate, import.
+// The fhir-hub command: serve, migrate, import, reindex, validate.
 import { Command } from 'commander';
 import { loadConfig } from '../config';
 import { openDatabase, openHub } from '../hub';
 import { logger } from '../logger';
 import { migrate } from '../store/migrate';
 import { runImport } from './import';
+import { runReindex } from './reindex';
 import { runServe } from './serve';
+import { runValidate } from './validate';
 
 const program = new Command();
 program.name('fhir-hub').description('FHIR R4 hub for French care coordination');
@@ -38,6 +40,29 @@ program
     } finally {
       await hub.close();
     }
+  });
+
+program
+  .command('reindex')
+  .description('rebuild the search indexes of the given resource types (all when none), while the hub keeps serving')
+  .argument('[types...]', 'resource types')
+  .option('--no-progress', 'no progress bar')
+  .action(async (types: string[], opts: { progress: boolean }) => {
+    const hub = await openHub(loadConfig());
+    try {
+      process.exitCode = await runReindex(hub.ctx, types, opts.progress);
+    } finally {
+      await hub.close();
+    }
+  });
+
+program
+  .command('validate')
+  .description('validate FHIR resources against base R4, their meta.profile and --profile; exit 1 on errors')
+  .argument('<paths...>', 'JSON files or folders')
+  .option('--profile <url...>', 'profiles to validate against, besides meta.profile')
+  .action(async (paths: string[], opts: { profile?: string[] }) => {
+    process.exitCode = await runValidate(paths, opts.profile ?? []);
   });
 
 program.parseAsync(process.argv).catch((err) => {
