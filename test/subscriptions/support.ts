@@ -91,7 +91,7 @@ export async function hubOn(db: Db, options: StartOptions = testOptions()): Prom
   const subs = startSubscriptions(hub.ctx, options);
   const close = async () => {
     await subs.stop();
-    await hub.security.close();
+    await hub.security?.close();
   };
   return { ctx: hub.ctx, app, api: supertest(app), subs, close };
 }
