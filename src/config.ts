@@ -1,5 +1,6 @@
 // Every setting of the hub, typed, read once from the environment.
 import path from 'node:path';
+import { loadSecuritySettings, type SecuritySettings } from './security/settings';
 
 export interface HubConfig {
   port: number;
@@ -16,6 +17,7 @@ export interface HubConfig {
   /** Largest _count a search or history page may ask for. */
   maxPageSize: number;
   defaultPageSize: number;
+  security: SecuritySettings;
 }
 
 function intFrom(value: string | undefined, fallback: number): number {
@@ -28,11 +30,13 @@ function intFrom(value: string | undefined, fallback: number): number {
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): HubConfig {
   const port = intFrom(env.PORT, 8080);
   const host = env.HOST ?? '0.0.0.0';
+  const baseUrl = (env.BASE_URL ?? `http://localhost:${port}/fhir`).replace(/\/$/, '');
+  const dataDir = path.resolve(env.DATA_DIR ?? './data');
   return {
     port,
     host,
-    baseUrl: (env.BASE_URL ?? `http://localhost:${port}/fhir`).replace(/\/$/, ''),
-    dataDir: path.resolve(env.DATA_DIR ?? './data'),
+    baseUrl,
+    dataDir,
     databaseUrl: env.DATABASE_URL || undefined,
     databasePoolSize: intFrom(env.DATABASE_POOL_SIZE, 20),
     loadDemo: env.DEMO !== '0' && env.DEMO !== 'false',
@@ -40,5 +44,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): HubConfig {
     logLevel: env.LOG_LEVEL ?? 'info',
     maxPageSize: 1000,
     defaultPageSize: 20,
+    security: loadSecuritySettings(env, baseUrl, dataDir),
   };
 }

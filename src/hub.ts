@@ -9,11 +9,13 @@ import { baseSearchParams } from './fhir/search/registry';
 import { loadStoredSearchParameters } from './fhir/search/stored-params';
 import type { Db } from './store/db';
 import { migrate } from './store/migrate';
+import { openSecurity, type HubSecurity } from './security';
 import { openPglite } from './store/pglite';
 import { openPostgres } from './store/postgres';
 
 export interface Hub {
   ctx: HubContext;
+  security: HubSecurity;
   close(): Promise<void>;
 }
 
@@ -38,5 +40,11 @@ export async function openHub(config: HubConfig, db?: Db): Promise<Hub> {
     validate: baseValidator,
     now: () => new Date(),
   };
-  return { ctx, close: () => database.close() };
+  const security = await openSecurity(ctx);
+  ctx.guard = security.guard;
+  const close = async () => {
+    await security.close();
+    await database.close();
+  };
+  return { ctx, security, close };
 }

@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// The fhir-hub command: serve, migrate, import, reindex, validate.
+// The fhir-hub command: serve, migrate, import, reindex, validate, token.
 import { Command } from 'commander';
 import { loadConfig } from '../config';
 import { openDatabase, openHub } from '../hub';
@@ -8,6 +8,7 @@ import { migrate } from '../store/migrate';
 import { runImport } from './import';
 import { runReindex } from './reindex';
 import { runServe } from './serve';
+import { runToken } from './token';
 import { runValidate } from './validate';
 
 const program = new Command();
@@ -64,6 +65,15 @@ program
   .action(async (paths: string[], opts: { profile?: string[] }) => {
     process.exitCode = await runValidate(paths, opts.profile ?? []);
   });
+
+program
+  .command('token')
+  .description("print a development access token signed with the hub's key (DATA_DIR/security)")
+  .option('--practitioner <rpps>', "a professional's RPPS number (or 8 + RPPS)")
+  .option('--client <id>', 'a system client id')
+  .option('--scope <scopes>', 'SMART scopes (default user/*.cruds for a practitioner, system/*.rs for a client)')
+  .option('--minutes <n>', 'lifetime in minutes (1 to 1440)', '60')
+  .action(async (opts: { practitioner?: string; client?: string; scope?: string; minutes: string }) => runToken(loadConfig(), opts));
 
 program.parseAsync(process.argv).catch((err) => {
   logger.fatal({ err }, 'fhir-hub failed');

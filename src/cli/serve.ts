@@ -3,14 +3,17 @@ import type { HubConfig } from '../config';
 import { openHub } from '../hub';
 import { loadDemoIfEmpty } from '../loaders/demo';
 import { logger } from '../logger';
+import { checkAuthPolicy, securityBanner } from '../security/startup';
 import { serve } from '../server/serve';
 
 export async function runServe(config: HubConfig): Promise<void> {
+  checkAuthPolicy(config);
   const hub = await openHub(config);
   if (config.loadDemo) await loadDemoIfEmpty(hub.ctx);
   const running = await serve(hub, config.port, config.host);
   const engine = config.databaseUrl ? 'PostgreSQL' : `PGlite in ${config.dataDir}`;
   logger.info({ port: config.port, engine }, `fhir-hub listening: ${config.baseUrl}/metadata`);
+  securityBanner(config);
   const onSignal = (signal: string) => {
     logger.info({ signal }, 'signal received');
     running.stop().then(

@@ -48,6 +48,14 @@ export function prepareWrite(ctx: HubContext, resource: Resource, version: numbe
   };
 }
 
+/** Every write of the FHIR API is stored here, so that access control and audit see it inside its transaction. */
+export async function storeVersions(ctx: HubContext, tx: Queryable, writes: VersionWrite[]): Promise<number[]> {
+  await ctx.guard?.beforeWrite(tx, writes);
+  const rids = await writeVersions(tx, writes);
+  await ctx.guard?.afterWrite(tx, writes);
+  return rids;
+}
+
 function toStored(w: VersionWrite, rid: number): StoredVersion {
   return { rid, resType: w.resType, id: w.id, version: w.version, lastUpdated: w.lastUpdated, deleted: w.method === 'delete', content: w.content };
 }
@@ -56,7 +64,7 @@ function toStored(w: VersionWrite, rid: number): StoredVersion {
 export async function persistCreate(ctx: HubContext, tx: Queryable, resource: Resource): Promise<Written> {
   const lastUpdated = ctx.now().toISOString();
   const { write, resource: stamped } = prepareWrite(ctx, resource, 1, lastUpdated, 'create');
-  const [rid] = await writeVersions(tx, [write]);
+  const [rid] = await storeVersions(ctx, tx, [write]);
   return { version: toStored(write, rid), resource: stamped, changed: true, created: true };
 }
 
@@ -69,7 +77,7 @@ export async function persistUpdate(ctx: HubContext, tx: Queryable, resource: Re
   const version = current ? current.version + 1 : 1;
   const method = current && !current.deleted ? 'update' : 'create';
   const { write, resource: stamped } = prepareWrite(ctx, resource, version, lastUpdated, method, current?.rid);
-  const [rid] = await writeVersions(tx, [write]);
+  const [rid] = await storeVersions(ctx, tx, [write]);
   return { version: toStored(write, rid), resource: stamped, changed: true, created: method === 'create' };
 }
 
@@ -86,10 +94,18 @@ export async function persistDelete(ctx: HubContext, tx: Queryable, current: Sto
     content: null,
     rows: null,
   };
-  await writeVersions(tx, [write]);
+  await storeVersions(ctx, tx, [write]);
   return toStored(write, current.rid);
 }
 
+/**
+ * The current row, locked until the transaction ends. When there is no row yet, FOR UPDATE locks
+ * nothing: concurrent creators of the same id are then serialized on an advisory lock, and the
+ * row is read again (a creator that got there first has committed by the time the lock is ours).
+ */
 export async function lockCurrent(tx: Queryable, resType: string, id: string): Promise<StoredVersion | undefined> {
+  const current = await readCurrent(tx, resType, id, true);
+  if (current) return current;
+  await tx.query('SELECT pg_advisory_xact_lock(hashtextextended($1, 0))', [`${resType}/${id}`]);
   return readCurrent(tx, resType, id, true);
 }

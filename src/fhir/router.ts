@@ -54,5 +54,7 @@ export function route(req: FhirRequest): Interaction {
 }
 
 export function dispatch(ctx: HubContext, req: FhirRequest, tx?: Queryable): Promise<FhirResponse> {
+  // The guard (src/security) sees every interaction, Bundle entries included, refused ones too.
+  if (ctx.guard) return ctx.guard.around(req, tx, () => route(req)(ctx, req, tx));
   return route(req)(ctx, req, tx);
 }

@@ -1,11 +1,15 @@
-// The Express application: request ids and logs, body reading with a size limit, the FHIR API, health.
+// The Express application: request ids and logs, security headers and CORS, authentication and rate limits,
+// body reading with a size limit, the FHIR API, health, SMART discovery and token endpoint.
 import { randomUUID } from 'node:crypto';
 import express, { type Express, type NextFunction, type Request, type Response } from 'express';
 import type { HubContext } from '../fhir/hub-context';
 import { errors } from '../fhir/errors';
 import { logger } from '../logger';
+import { securityOf } from '../security';
 import { errorHandler } from './errors';
 import { fhirHandler } from './fhir-handler';
+import { cors, rateLimitPerClient, securityHeaders } from './hardening';
+import { authenticate, mountSmartEndpoints } from './security-http';
 
 export const FHIR_MOUNT = '/fhir';
 
@@ -29,16 +33,21 @@ export interface AppOptions {
 }
 
 export function createApp(ctx: HubContext, opts: AppOptions): Express {
+  const security = securityOf(ctx);
   const app = express();
   app.disable('x-powered-by');
   app.set('etag', false);
   app.set('query parser', 'simple');
   app.use(requestId);
+  app.use(securityHeaders());
+  app.use(cors(ctx.config.security));
   app.get('/healthz', (_req, res) => void res.json({ status: 'ok' }));
   app.get('/readyz', async (_req, res) => {
     const ok = await opts.ready().catch(() => false);
     res.status(ok ? 200 : 503).json({ status: ok ? 'ready' : 'not ready' });
   });
+  mountSmartEndpoints(app, security, FHIR_MOUNT);
+  app.use(FHIR_MOUNT, authenticate(security, FHIR_MOUNT), rateLimitPerClient(ctx.config.security.rateLimitPerMinute));
   app.use(FHIR_MOUNT, express.raw({ type: () => true, limit: ctx.config.bodyLimitBytes }));
   const handler = fhirHandler(ctx, FHIR_MOUNT);
   app.all(`${FHIR_MOUNT}`, handler);

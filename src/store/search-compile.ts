@@ -1,6 +1,7 @@
 // Compiles a whole search (FHIR R4 §3.1.1): type or types, compartment, criteria, sort order.
 import { errors } from '../fhir/errors';
 import type { SearchQuery } from '../fhir/search/parse';
+import { accessCondition } from './access-sql';
 import { filterCondition, TABLE_OF } from './search-sql';
 import { SqlParams } from './sql-builder';
 
@@ -27,7 +28,7 @@ function sortExpression(p: SqlParams, key: SearchQuery['sort'][number]): string 
 }
 
 /** The conditions of one resource type's branch; an empty resourceType means every type. */
-function branchCondition(p: SqlParams, q: SearchQuery, baseUrl: string): string {
+function branchCondition(p: SqlParams, q: SearchQuery, baseUrl: string, access: SearchQuery['access']): string {
   const conds: string[] = [];
   if (q.resourceType) conds.push(`r.res_type = ${p.bind(q.resourceType)}`);
   if (q.compartment) {
@@ -36,13 +37,14 @@ function branchCondition(p: SqlParams, q: SearchQuery, baseUrl: string): string 
       `r.rid IN (SELECT t.rid FROM idx_reference t WHERE t.res_type = ${p.bind(q.resourceType)} AND t.param = ANY(${p.bind(c.params)}::text[]) AND t.target_type = ${p.bind(c.type)} AND t.target_id = ${p.bind(c.id)})`,
     );
   }
-  for (const f of q.filters) conds.push(filterCondition(p, f, baseUrl, 'r', 0, q.resourceType));
+  for (const f of q.filters) conds.push(filterCondition(p, f, baseUrl, 'r', 0, q.resourceType, access));
+  if (access) conds.push(accessCondition(p, access, 'r', q.resourceType));
   return conds.length > 0 ? conds.join(' AND ') : 'TRUE';
 }
 
 export function compileSearch(q: SearchQuery, baseUrl: string): CompiledSearch {
   const p = new SqlParams();
-  const branches = [q, ...(q.union ?? [])].map((b) => branchCondition(p, b, baseUrl));
+  const branches = [q, ...(q.union ?? [])].map((b) => branchCondition(p, b, baseUrl, q.access));
   const where = branches.length === 1 ? `NOT r.deleted AND ${branches[0]}` : `NOT r.deleted AND (${branches.map((b) => `(${b})`).join(' OR ')})`;
   const whereValues = [...p.values];
   const order = q.sort.map((k) => sortExpression(p, k));

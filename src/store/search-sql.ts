@@ -4,6 +4,7 @@ import { dateRange } from '../fhir/search/dates';
 import { splitBar, unescape, type Filter } from '../fhir/search/parse';
 import { rangeCondition, splitPrefix } from '../fhir/search/prefix';
 import { foldText } from '../fhir/search/text';
+import { accessCondition, type AccessRule } from './access-sql';
 import { compositeCondition } from './search-composite-sql';
 import { likeEscape, SqlParams } from './sql-builder';
 
@@ -141,11 +142,13 @@ function builtinCondition(p: SqlParams, f: Filter, alias: string): string {
 }
 
 /** Chaining: the reference points at a resource of a target type on which the next criterion holds. */
-function chainCondition(p: SqlParams, f: Filter, baseUrl: string, alias: string, depth: number): string {
+function chainCondition(p: SqlParams, f: Filter, baseUrl: string, alias: string, depth: number, access?: AccessRule): string {
   const inner = `r${depth + 1}`;
   // One branch per target type, joined by UNION ALL: an OR of IN-subqueries would defeat the planner.
   const branches = f.chain!.map(({ type, next }) => {
-    const cond = filterCondition(p, next, baseUrl, inner, depth + 1, type);
+    // The access rule holds at every level: a chain must not test resources the caller may not see.
+    let cond = filterCondition(p, next, baseUrl, inner, depth + 1, type, access);
+    if (access) cond += ` AND ${accessCondition(p, access, inner, type)}`;
     return `SELECT t.rid FROM idx_reference t WHERE t.res_type = ${p.bind(f.def.resourceType)} AND t.param = ${p.bind(f.def.code)}
       AND t.target_type = ${p.bind(type)} AND t.target_id IN (SELECT ${inner}.id FROM resource ${inner} WHERE ${inner}.res_type = ${p.bind(type)} AND NOT ${inner}.deleted AND ${cond})`;
   });
@@ -153,9 +156,10 @@ function chainCondition(p: SqlParams, f: Filter, baseUrl: string, alias: string,
 }
 
 /** Reverse chaining: some resource of the source type refers here through the parameter and matches. */
-function hasCondition(p: SqlParams, f: Filter, baseUrl: string, alias: string, depth: number, targetType: string): string {
+function hasCondition(p: SqlParams, f: Filter, baseUrl: string, alias: string, depth: number, targetType: string, access?: AccessRule): string {
   const inner = `r${depth + 1}`;
-  const cond = filterCondition(p, f.has!, baseUrl, inner, depth + 1, f.def.resourceType);
+  let cond = filterCondition(p, f.has!, baseUrl, inner, depth + 1, f.def.resourceType, access);
+  if (access) cond += ` AND ${accessCondition(p, access, inner, f.def.resourceType)}`;
   return `${alias}.id IN (SELECT t.target_id FROM idx_reference t JOIN resource ${inner} ON ${inner}.rid = t.rid
      WHERE t.res_type = ${p.bind(f.def.resourceType)} AND t.param = ${p.bind(f.def.code)} AND t.target_type = ${p.bind(targetType)} AND NOT ${inner}.deleted AND ${cond})`;
 }
@@ -175,9 +179,9 @@ export function plainValueSql(type: string, baseUrl: string): ValueSql {
 }
 
 /** SQL condition on the resource row `alias` (of type `resourceType`) for one criterion. */
-export function filterCondition(p: SqlParams, f: Filter, baseUrl: string, alias: string, depth: number, resourceType: string): string {
-  if (f.chain) return chainCondition(p, f, baseUrl, alias, depth);
-  if (f.has) return hasCondition(p, f, baseUrl, alias, depth, resourceType);
+export function filterCondition(p: SqlParams, f: Filter, baseUrl: string, alias: string, depth: number, resourceType: string, access?: AccessRule): string {
+  if (f.chain) return chainCondition(p, f, baseUrl, alias, depth, access);
+  if (f.has) return hasCondition(p, f, baseUrl, alias, depth, resourceType, access);
   if (f.def.builtin) return builtinCondition(p, f, alias);
   if (f.def.type === 'composite') return compositeCondition(p, f, baseUrl, alias);
   const type = f.def.type;

@@ -40,6 +40,16 @@ describe('parallel conditional writes', () => {
   });
 });
 
+describe('create-on-update under contention', () => {
+  it(`${N} parallel PUTs creating the same new id: one 201, every other one an update, no error`, async () => {
+    const results = await Promise.all(
+      Array.from({ length: N }, (_, i) => putJson(t, '/fhir/Patient/race-put', { resourceType: 'Patient', id: 'race-put', name: [{ family: `P${i}` }] })),
+    );
+    expect(tally(results.map((r) => r.status))).toEqual({ 201: 1, 200: N - 1 });
+    expect((await t.api.get('/fhir/Patient/race-put')).body.meta.versionId).toBe(String(N));
+  });
+});
+
 describe('If-Match under contention', () => {
   it(`${N} parallel updates with the same If-Match: exactly one 200, ${N - 1} × 412`, async () => {
     const id = await createResource(t, { resourceType: 'Patient', name: [{ family: 'Moreau' }] });

@@ -18,12 +18,20 @@ export interface TestHub {
   close(): Promise<void>;
 }
 
+/**
+ * Hubs start with AUTH=off (no listening socket, so the loopback rule does not arise) and no rate limit:
+ * the API suites test FHIR semantics. Security tests pass AUTH=on and their own settings.
+ */
 export async function startTestHub(env: NodeJS.ProcessEnv = {}): Promise<TestHub> {
   const testDb = await createTestDb();
-  const config = loadConfig({ DEMO: '0', BASE_URL: BASE, ...env });
+  const config = loadConfig({ DEMO: '0', BASE_URL: BASE, AUTH: 'off', RATE_LIMIT_PER_MINUTE: '0', ...env });
   const hub = await openHub(config, testDb.db);
   const app = createApp(hub.ctx, { ready: async () => true });
-  return { hub, ctx: hub.ctx, app, api: supertest(app), testDb, close: () => testDb.drop() };
+  const close = async () => {
+    await hub.security.close();
+    await testDb.drop();
+  };
+  return { hub, ctx: hub.ctx, app, api: supertest(app), testDb, close };
 }
 
 export const FHIR_JSON = 'application/fhir+json';

@@ -2,12 +2,12 @@
 // specification prescribes (DELETE, POST, PUT/PATCH, GET/HEAD), references resolved across entries.
 import type { Bundle, BundleEntry, Resource } from '@medplum/fhirtypes';
 import type { Queryable } from '../../store/db';
-import { readCurrent, writeVersions } from '../../store/resource-store';
+import { readCurrent } from '../../store/resource-store';
 import { errors } from '../errors';
 import type { HubContext } from '../hub-context';
 import { conditionalUpdateId, criteriaFromParams, findMatches } from '../interactions/conditional';
 import { assertResourceType, resourceBody } from '../interactions/body';
-import { newId, prepareWrite } from '../persist';
+import { newId, prepareWrite, storeVersions } from '../persist';
 import { preferReturn, type FhirRequest, type FhirResponse } from '../request';
 import { dispatch } from '../router';
 import { entryRequest } from './entry-request';
@@ -174,7 +174,7 @@ async function createAll(ctx: HubContext, tx: Queryable, posts: Planned[], out: 
       throw entryFailure(err, p.index, p.req);
     }
   }
-  if (writes.length > 0) await writeVersions(tx, writes);
+  if (writes.length > 0) await storeVersions(ctx, tx, writes);
   for (const { p, resource } of created) {
     const headers = {
       ETag: 'W/"1"',

@@ -25,8 +25,14 @@ export interface Statement {
 }
 
 /** The statements a search runs: the count (unless _total=none) and the page (unless _summary=count). */
+/** The query with the current caller's access restriction, when a guard is installed. */
+function guarded(ctx: HubContext, query: SearchQuery): SearchQuery {
+  const access = ctx.guard?.access();
+  return access ? { ...query, access } : query;
+}
+
 export function executeSearchSql(ctx: HubContext, query: SearchQuery): { count?: Statement; page?: Statement } & Iterable<Statement> {
-  const { where, orderBy, params, whereValues } = compileSearch(query, ctx.config.baseUrl);
+  const { where, orderBy, params, whereValues } = compileSearch(guarded(ctx, query), ctx.config.baseUrl);
   const count = query.total !== 'none' || query.summary === 'count' ? { sql: `SELECT count(*)::int AS n FROM resource r WHERE ${where}`, values: whereValues } : undefined;
   let page: Statement | undefined;
   if (query.summary !== 'count') {
@@ -49,12 +55,13 @@ export async function executeSearch(ctx: HubContext, q: Queryable, query: Search
   const hasMore = r.rows.length > query.count;
   const matches = r.rows.slice(0, query.count);
   const included = await resolveIncludes(ctx, q, query, matches);
+  ctx.guard?.noteReturned([...matches, ...included]);
   return { matches, included, total, hasMore };
 }
 
 /** The ids matching criteria, at most `limit` (conditional interactions need to know 0, 1 or many). */
 export async function matchRids(ctx: HubContext, q: Queryable, query: SearchQuery, limit: number): Promise<{ rid: number; id: string }[]> {
-  const { where, whereValues } = compileSearch(query, ctx.config.baseUrl);
+  const { where, whereValues } = compileSearch(guarded(ctx, query), ctx.config.baseUrl);
   const values = [...whereValues, limit];
   const r = await q.query<{ rid: number; id: string }>(`SELECT r.rid, r.id FROM resource r WHERE ${where} LIMIT $${values.length}`, values);
   return r.rows.map((row) => ({ rid: Number(row.rid), id: row.id }));

@@ -4,6 +4,7 @@ import type { CompartmentScope } from './compartments';
 import { parseCriterion, type Filter } from './criteria';
 import { parseIncludeSpec } from './includes';
 import type { SearchParamDef, SearchParamRegistry } from './registry';
+import type { AccessRule } from '../../store/access-sql';
 
 export type { Filter } from './criteria';
 
@@ -29,6 +30,8 @@ export interface SearchQuery {
   union?: SearchQuery[];
   /** The parameters understood, to rebuild self/next links. */
   canonicalParams: [string, string][];
+  /** The caller's access restriction (src/security), compiled into the SQL of the search; absent: none. */
+  access?: AccessRule;
 }
 
 /** Result parameters handled by the engine, not by the index. */

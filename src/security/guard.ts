@@ -1,0 +1,166 @@
+// Access control around every interaction and write (SMART scopes, care relationships, consent) and its audit.
+import { FhirError } from '../fhir/errors';
+import type { HubContext, InteractionGuard } from '../fhir/hub-context';
+import type { FhirRequest, FhirResponse } from '../fhir/request';
+import { compartmentParams } from '../fhir/search/compartments';
+import { disallowedRids, instanceAccess, patientsOf } from '../store/access-sql';
+import type { Queryable } from '../store/db';
+import type { VersionWrite } from '../store/resource-store';
+import type { AuditRecord } from './audit-event';
+import type { AuditTrail } from './audit-trail';
+import { classify, type InteractionKind } from './interaction-kind';
+import { currentRequest, inFrame, type Frame, type Principal, type RequestState } from './request-context';
+import type { Permission } from './scopes';
+import { securityErrors } from './security-errors';
+
+const VERBS: Record<Permission, string> = { c: 'create', r: 'read', u: 'update', d: 'delete', s: 'search' };
+const INSTANCE_CODES = new Set(['read', 'vread', 'history-instance', 'update', 'patch', 'delete', 'operation']);
+
+function scopeRefusal(type: string, permission: Permission, principal: Principal) {
+  const context = principal.kind === 'system' ? 'system' : 'user';
+  return securityErrors.insufficientScope(`The token's scopes do not allow to ${VERBS[permission]} ${type} (a scope such as ${context}/${type}.${permission} is needed)`);
+}
+
+export class SecurityGuard implements InteractionGuard {
+  /** The patients of versions being deleted, read before their index rows go, for the audit trail. */
+  private readonly deleting = new WeakMap<VersionWrite, string[]>();
+
+  constructor(
+    private readonly ctx: HubContext,
+    private readonly trail: AuditTrail,
+  ) {}
+
+  access() {
+    return currentRequest()?.principal.access;
+  }
+
+  noteReturned(rows: { rid: number; resType: string; id: string }[]): void {
+    currentRequest()?.frame?.returned.push(...rows.map((r) => ({ rid: Number(r.rid), resType: r.resType, id: r.id })));
+  }
+
+  async around(req: FhirRequest, tx: Queryable | undefined, run: () => Promise<FhirResponse>): Promise<FhirResponse> {
+    const state = currentRequest();
+    if (!state) return run(); // the hub's own work (imports, loaders, workers)
+    const kind = classify(req);
+    const frame: Frame = { returned: [], auditedWrites: 0 };
+    let patients: string[] = kind.compartment?.type === 'Patient' ? [kind.compartment.id] : [];
+    let status = 500;
+    let problem: string | undefined;
+    try {
+      this.checkScopes(state.principal, kind);
+      if (INSTANCE_CODES.has(kind.code) && kind.type && kind.id) {
+        const found = await this.instance(state.principal, kind, tx ?? this.ctx.db);
+        patients = found.patients;
+        if (!found.allowed) {
+          throw securityErrors.forbidden(`Access to ${kind.type}/${kind.id} is refused: it concerns a patient you have no care relationship with, or who opposes your access`);
+        }
+      }
+      const out = await inFrame(frame, run);
+      status = out.status;
+      return out;
+    } catch (err) {
+      status = err instanceof FhirError ? err.status : 500;
+      problem = err instanceof FhirError ? err.message : 'Internal error';
+      throw err;
+    } finally {
+      // A write that stored a version was audited in its transaction; everything else is audited here.
+      const auditedInTransaction = kind.write && frame.auditedWrites > 0 && status < 400;
+      if (kind.code !== 'capabilities' && !auditedInTransaction) this.trail.enqueue(this.record(state, kind, req, status, problem, patients, frame));
+    }
+  }
+
+  private record(state: RequestState, kind: InteractionKind, req: FhirRequest, status: number, problem: string | undefined, patients: string[], frame: Frame) {
+    const isSearch = kind.code.startsWith('search');
+    const instance = kind.type && kind.id && !kind.compartment ? [`${kind.type}/${kind.id}`] : [];
+    const returned = frame.returned.map((r) => `${r.resType}/${r.id}`);
+    return {
+      kind,
+      principal: state.principal,
+      source: state.source,
+      status,
+      problem,
+      patients,
+      resources: isSearch ? returned : instance,
+      query: isSearch ? new URLSearchParams(req.params).toString() : undefined,
+      recorded: this.ctx.now().toISOString(),
+      lookupRids: frame.returned.map((r) => r.rid),
+    };
+  }
+
+  private checkScopes(principal: Principal, kind: InteractionKind): void {
+    if (kind.type === 'AuditEvent' && kind.write) throw securityErrors.forbidden('AuditEvents are written by the hub alone; clients cannot create, change or delete them');
+    const scopes = principal.scopes;
+    if (principal.unrestricted || !scopes || !kind.permission) return;
+    if (kind.code === 'history-system' || kind.code === 'history-type') {
+      if (principal.access?.care) throw securityErrors.forbidden('History across resources is not available to a professional; search, or ask for the history of one resource');
+    }
+    if (kind.code === 'search-system' || kind.code === 'history-system') {
+      const types = kind.types ?? [];
+      if (types.length === 0 && !scopes.permitsEveryType('s')) throw securityErrors.insufficientScope('A search across every type needs a wildcard scope such as system/*.s');
+      for (const type of types) if (!scopes.permits(type, 's')) throw scopeRefusal(type, 's', principal);
+      return;
+    }
+    if (kind.type && !scopes.permits(kind.type, kind.permission)) throw scopeRefusal(kind.type, kind.permission, principal);
+  }
+
+  /** Whether the caller may touch an instance, and the patients it concerns (for the audit trail). */
+  private async instance(principal: Principal, kind: InteractionKind, q: Queryable): Promise<{ allowed: boolean; patients: string[] }> {
+    const access = principal.access?.care ? { care: principal.access.care } : undefined;
+    if (!access && !this.trail.enabled) return { allowed: true, patients: [] };
+    return instanceAccess(q, access, kind.type!, kind.id!);
+  }
+
+  async beforeWrite(tx: Queryable, writes: VersionWrite[]): Promise<void> {
+    const state = currentRequest();
+    if (!state) return;
+    const { principal } = state;
+    if (writes.some((w) => w.resType === 'AuditEvent')) throw securityErrors.forbidden('AuditEvents are written by the hub alone; clients cannot create, change or delete them');
+    const deletions = writes.filter((w) => w.method === 'delete' && w.rid !== undefined);
+    if (this.trail.enabled && deletions.length > 0) {
+      const patients = await patientsOf(tx, deletions.map((w) => w.rid!));
+      for (const w of deletions) this.deleting.set(w, patients.get(w.rid!) ?? []);
+    }
+    if (principal.unrestricted) return;
+    for (const w of writes) {
+      const permission: Permission = w.method === 'delete' ? 'd' : w.method === 'create' ? 'c' : 'u';
+      if (!principal.scopes?.permits(w.resType, permission)) throw scopeRefusal(w.resType, permission, principal);
+    }
+    const care = principal.access?.care;
+    const existing = writes.filter((w) => w.rid !== undefined).map((w) => w.rid!);
+    if (care && (await disallowedRids(tx, { care }, existing)).length > 0) {
+      throw securityErrors.forbidden('The resource concerns a patient you have no care relationship with, or who opposes your access; it cannot be changed');
+    }
+  }
+
+  async afterWrite(tx: Queryable, writes: VersionWrite[]): Promise<void> {
+    const state = currentRequest();
+    if (!state) return;
+    const care = state.principal.access?.care;
+    const stored = writes.filter((w) => w.method !== 'delete').map((w) => w.rid!);
+    const refused = care ? await disallowedRids(tx, { care }, stored) : [];
+    if (refused.length > 0) {
+      const which = refused.map((r) => `${r.resType}/${r.id}`).join(', ');
+      throw securityErrors.forbidden(`${which} would concern a patient you have no care relationship with, or who opposes your access`);
+    }
+    if (!this.trail.enabled) return;
+    const records: AuditRecord[] = writes.map((w) => ({
+      kind: { code: w.method === 'create' ? 'create' : w.method === 'delete' ? 'delete' : 'update', action: w.method === 'create' ? 'C' : w.method === 'delete' ? 'D' : 'U', type: w.resType, id: w.id },
+      principal: state.principal,
+      source: state.source,
+      status: w.method === 'create' ? 201 : 200,
+      patients: this.deleting.get(w) ?? patientsOfWrite(w),
+      resources: [`${w.resType}/${w.id}`],
+      recorded: this.ctx.now().toISOString(),
+    }));
+    await this.trail.writeInTransaction(tx, records);
+    if (state.frame) state.frame.auditedWrites += writes.length;
+  }
+}
+
+/** The patients a written version concerns, from its own index rows (a deletion has none: the id says it). */
+function patientsOfWrite(w: VersionWrite): string[] {
+  if (w.resType === 'Patient') return [w.id];
+  const params = compartmentParams('Patient', w.resType) ?? [];
+  const ids = (w.rows?.reference ?? []).filter((r) => r.targetType === 'Patient' && r.targetId && params.includes(r.param)).map((r) => r.targetId!);
+  return [...new Set(ids)];
+}
