@@ -21,8 +21,11 @@ function asTransaction(resources: Resource[]): Bundle {
   return { resourceType: 'Bundle', type: 'transaction', entry };
 }
 
+/** The problem in one line; for a FhirError each issue with the element it points at, so it can be fixed. */
 function message(err: unknown): string {
-  return err instanceof FhirError ? err.message : (err as Error).message ?? String(err);
+  if (!(err instanceof FhirError)) return (err as Error).message ?? String(err);
+  const texts = err.outcome.issue.map((i) => `${i.diagnostics ?? i.details?.text ?? i.code}${i.expression?.length ? ` (${i.expression.join(', ')})` : ''}`);
+  return [...new Set(texts)].join('; ');
 }
 
 async function postBundle(ctx: HubContext, bundle: Bundle): Promise<{ ok: number; failures: { where: string; message: string }[] }> {
@@ -37,22 +40,34 @@ async function postBundle(ctx: HubContext, bundle: Bundle): Promise<{ ok: number
   return { ok, failures };
 }
 
+/** Bundles to post for one file; NDJSON goes in transactions of NDJSON_BATCH resources. */
+function bundlesOf(file: string, text: string, report: FileReport): Bundle[] {
+  if (!/\.ndjson(\.bz2)?$/.test(file)) {
+    const json = JSON.parse(text) as Resource;
+    const isBundle = json.resourceType === 'Bundle' && ((json as Bundle).type === 'transaction' || (json as Bundle).type === 'batch');
+    return [isBundle ? (json as Bundle) : asTransaction([json])];
+  }
+  const bundles: Bundle[] = [];
+  const lines = text.split('\n').filter((l) => l.trim());
+  for (let i = 0; i < lines.length; i += NDJSON_BATCH) {
+    try {
+      bundles.push(asTransaction(lines.slice(i, i + NDJSON_BATCH).map((l) => JSON.parse(l))));
+    } catch (err) {
+      report.failures.push({ where: `lines ${i + 1}-${Math.min(i + NDJSON_BATCH, lines.length)}`, message: message(err) });
+    }
+  }
+  return bundles;
+}
+
+/** Never throws: an unreadable file or invalid JSON is a failure of that file, and the import goes on. */
 export async function importFile(ctx: HubContext, file: string): Promise<FileReport> {
   const report: FileReport = { file, resources: 0, failures: [] };
-  const text = await readText(file);
-  const bundles: Bundle[] = [];
-  if (/\.ndjson(\.bz2)?$/.test(file)) {
-    const lines = text.split('\n').filter((l) => l.trim());
-    for (let i = 0; i < lines.length; i += NDJSON_BATCH) {
-      try {
-        bundles.push(asTransaction(lines.slice(i, i + NDJSON_BATCH).map((l) => JSON.parse(l))));
-      } catch (err) {
-        report.failures.push({ where: `lines ${i + 1}-${i + NDJSON_BATCH}`, message: message(err) });
-      }
-    }
-  } else {
-    const json = JSON.parse(text) as Resource;
-    bundles.push(json.resourceType === 'Bundle' && ((json as Bundle).type === 'transaction' || (json as Bundle).type === 'batch') ? (json as Bundle) : asTransaction([json]));
+  let bundles: Bundle[];
+  try {
+    bundles = bundlesOf(file, await readText(file), report);
+  } catch (err) {
+    report.failures.push({ where: 'file', message: message(err) });
+    return report;
   }
   for (const bundle of bundles) {
     try {

@@ -1,10 +1,20 @@
-// Writes search index rows for many resources at once: one statement per index table, values as arrays.
+// Writes search index rows for many resources at once: one part per index table, values as arrays,
+// all tables in one statement.
 import type { Queryable } from './db';
+import { StatementBatch } from './statement-batch';
 import type { IndexRows } from '../fhir/search/index-values';
 
 export interface IndexedResource {
   rid: number;
   resType: string;
+  rows: IndexRows;
+}
+
+/** A resource whose rid may not be known yet: it is then read from the RETURNING rows of a named part. */
+export interface PendingIndexedResource {
+  rid: number | undefined;
+  resType: string;
+  id: string;
   rows: IndexRows;
 }
 
@@ -52,25 +62,66 @@ const INSERT_SQL = Object.fromEntries(
   }),
 ) as Record<keyof IndexRows, string>;
 
+/** The same inserts, with the rid of new resources taken from `created` (rid, res_type, id) by type and id. */
+function insertJoinedSql(table: keyof IndexRows, created: string): string {
+  const cols = TABLES[table];
+  const names = ['rid', 'res_type', 'res_id', 'param', ...cols.map((c) => c.name)];
+  const casts = ['bigint', 'text', 'text', 'text', ...cols.map((c) => c.cast)];
+  const unnest = casts.map((c, i) => `$${i + 1}::${c}[]`).join(', ');
+  const values = ['u.res_type', 'u.param', ...cols.map((c) => `u.${c.name}`)].join(', ');
+  return `INSERT INTO idx_${table} (rid, res_type, param, ${cols.map((c) => c.name).join(', ')})
+    SELECT COALESCE(u.rid, c.rid), ${values} FROM unnest(${unnest}) AS u(${names.join(', ')})
+    LEFT JOIN ${created} c ON c.res_type = u.res_type AND c.id = u.res_id`;
+}
+
 export const INDEX_TABLES = Object.keys(TABLES) as (keyof IndexRows)[];
 
-export async function deleteIndexRows(q: Queryable, rids: number[]): Promise<void> {
+export function addIndexDeletes(batch: StatementBatch, rids: number[]): void {
   if (rids.length === 0) return;
-  for (const table of INDEX_TABLES) await q.query(`DELETE FROM idx_${table} WHERE rid = ANY($1::bigint[])`, [rids]);
+  for (const table of INDEX_TABLES) batch.add(`DELETE FROM idx_${table} WHERE rid = ANY($1::bigint[])`, [rids]);
+}
+
+/** Column arrays of one index table for `resources`, led by the values `lead` gives per resource. */
+function columnArrays(table: keyof IndexRows, resources: { resType: string; rows: IndexRows }[], lead: (res: never) => unknown[]): unknown[][] | undefined {
+  const cols = TABLES[table];
+  const width = lead(resources[0] as never).length;
+  const arrays: unknown[][] = Array.from({ length: width + 1 + cols.length }, () => []);
+  for (const res of resources) {
+    const first = lead(res as never);
+    for (const row of res.rows[table] as never[]) {
+      first.forEach((v, i) => arrays[i].push(v));
+      arrays[width].push((row as { param: string }).param);
+      cols.forEach((c, i) => arrays[width + 1 + i].push(c.pick(row)));
+    }
+  }
+  return arrays[0].length > 0 ? arrays : undefined;
+}
+
+export function addIndexInserts(batch: StatementBatch, resources: IndexedResource[]): void {
+  if (resources.length === 0) return;
+  for (const table of INDEX_TABLES) {
+    const arrays = columnArrays(table, resources, (res: IndexedResource) => [res.rid, res.resType]);
+    if (arrays) batch.add(INSERT_SQL[table], arrays);
+  }
+}
+
+/** Index rows of resources created in the same batch: their rid comes from the part named `created`. */
+export function addPendingIndexInserts(batch: StatementBatch, resources: PendingIndexedResource[], created: string): void {
+  if (resources.length === 0) return;
+  for (const table of INDEX_TABLES) {
+    const arrays = columnArrays(table, resources, (res: PendingIndexedResource) => [res.rid ?? null, res.resType, res.id]);
+    if (arrays) batch.add(insertJoinedSql(table, created), arrays);
+  }
+}
+
+export async function deleteIndexRows(q: Queryable, rids: number[]): Promise<void> {
+  const batch = new StatementBatch();
+  addIndexDeletes(batch, rids);
+  await batch.run(q);
 }
 
 export async function insertIndexRows(q: Queryable, resources: IndexedResource[]): Promise<void> {
-  for (const table of INDEX_TABLES) {
-    const cols = TABLES[table];
-    const arrays: unknown[][] = [[], [], [], ...cols.map(() => [])];
-    for (const res of resources) {
-      for (const row of res.rows[table] as never[]) {
-        arrays[0].push(res.rid);
-        arrays[1].push(res.resType);
-        arrays[2].push((row as { param: string }).param);
-        cols.forEach((c, i) => arrays[3 + i].push(c.pick(row)));
-      }
-    }
-    if (arrays[0].length > 0) await q.query(INSERT_SQL[table], arrays);
-  }
+  const batch = new StatementBatch();
+  addIndexInserts(batch, resources);
+  await batch.run(q);
 }

@@ -1,6 +1,7 @@
 // Versioned resource storage: current row, history row, index rows and outbox event, written together.
 import type { Queryable } from './db';
-import { deleteIndexRows, insertIndexRows } from './index-writer';
+import { addIndexDeletes, addIndexInserts, addPendingIndexInserts } from './index-writer';
+import { StatementBatch } from './statement-batch';
 import type { IndexRows } from '../fhir/search/index-values';
 
 export interface StoredVersion {
@@ -65,29 +66,20 @@ export async function readVersion(q: Queryable, resType: string, id: string, ver
   return r.rows[0] ? toVersion(r.rows[0]) : undefined;
 }
 
-/** Writes versions in bulk: a handful of statements whatever the count. Returns the rids in input order. */
+/** Rows of the resources one writeVersions call creates; later parts read their rid from it. */
+const CREATED = 'created';
+
+/**
+ * Writes versions in bulk, in at most two statements whatever the count: (1) for updates and deletes,
+ * the changed current rows and their old index rows; (2) new current rows, history, new index rows and
+ * outbox events. Sets `rid` on each write (the caller may read it) and returns the rids in input order.
+ */
 export async function writeVersions(q: Queryable, writes: VersionWrite[]): Promise<number[]> {
   const creates = writes.filter((w) => w.rid === undefined);
   const updates = writes.filter((w) => w.rid !== undefined);
-  if (creates.length > 0) {
-    const r = await q.query<{ rid: number }>(
-      `INSERT INTO resource (res_type, id, version, last_updated, deleted, content)
-       SELECT * FROM unnest($1::text[], $2::text[], $3::int[], $4::timestamptz[], $5::boolean[], $6::text[])
-       RETURNING rid`,
-      [
-        creates.map((w) => w.resType),
-        creates.map((w) => w.id),
-        creates.map((w) => w.version),
-        creates.map((w) => w.lastUpdated),
-        creates.map((w) => w.method === 'delete'),
-        creates.map((w) => w.content),
-      ],
-    );
-    // RETURNING follows the order of the unnest input for a plain INSERT ... SELECT.
-    r.rows.forEach((row, i) => (creates[i].rid = Number(row.rid)));
-  }
   if (updates.length > 0) {
-    await q.query(
+    const batch = new StatementBatch();
+    batch.add(
       `UPDATE resource r SET version = u.version, last_updated = u.last_updated, deleted = u.deleted, content = u.content
          FROM unnest($1::bigint[], $2::int[], $3::timestamptz[], $4::boolean[], $5::text[]) AS u(rid, version, last_updated, deleted, content)
         WHERE r.rid = u.rid`,
@@ -99,13 +91,37 @@ export async function writeVersions(q: Queryable, writes: VersionWrite[]): Promi
         updates.map((w) => w.content),
       ],
     );
-    await deleteIndexRows(q, updates.map((w) => w.rid!));
+    addIndexDeletes(batch, updates.map((w) => w.rid!));
+    await batch.run(q);
   }
-  await q.query(
+  const batch = new StatementBatch();
+  const withCreates = creates.length > 0;
+  if (withCreates) {
+    batch.add(
+      `INSERT INTO resource (res_type, id, version, last_updated, deleted, content)
+       SELECT * FROM unnest($1::text[], $2::text[], $3::int[], $4::timestamptz[], $5::boolean[], $6::text[])
+       RETURNING rid, res_type, id`,
+      [
+        creates.map((w) => w.resType),
+        creates.map((w) => w.id),
+        creates.map((w) => w.version),
+        creates.map((w) => w.lastUpdated),
+        creates.map((w) => w.method === 'delete'),
+        creates.map((w) => w.content),
+      ],
+      CREATED,
+    );
+  }
+  // A new resource's rid is not known yet: rows name it by type and id, and take the rid from CREATED.
+  const rid = withCreates ? `COALESCE(u.rid, c.rid)` : 'u.rid';
+  const joinCreated = withCreates ? `LEFT JOIN ${CREATED} c ON c.res_type = u.res_type AND c.id = u.id` : '';
+  batch.add(
     `INSERT INTO resource_history (rid, res_type, id, version, last_updated, deleted, method, content)
-     SELECT * FROM unnest($1::bigint[], $2::text[], $3::text[], $4::int[], $5::timestamptz[], $6::boolean[], $7::text[], $8::text[])`,
+     SELECT ${rid}, u.res_type, u.id, u.version, u.last_updated, u.deleted, u.method, u.content
+       FROM unnest($1::bigint[], $2::text[], $3::text[], $4::int[], $5::timestamptz[], $6::boolean[], $7::text[], $8::text[])
+         AS u(rid, res_type, id, version, last_updated, deleted, method, content) ${joinCreated}`,
     [
-      writes.map((w) => w.rid),
+      writes.map((w) => w.rid ?? null),
       writes.map((w) => w.resType),
       writes.map((w) => w.id),
       writes.map((w) => w.version),
@@ -115,14 +131,17 @@ export async function writeVersions(q: Queryable, writes: VersionWrite[]): Promi
       writes.map((w) => w.content),
     ],
   );
-  await insertIndexRows(
-    q,
-    writes.filter((w) => w.rows).map((w) => ({ rid: w.rid!, resType: w.resType, rows: w.rows! })),
-  );
-  await q.query(
+  const indexed = writes.filter((w) => w.rows);
+  if (withCreates) addPendingIndexInserts(batch, indexed.map((w) => ({ rid: w.rid, resType: w.resType, id: w.id, rows: w.rows! })), CREATED);
+  else addIndexInserts(batch, indexed.map((w) => ({ rid: w.rid!, resType: w.resType, rows: w.rows! })));
+  batch.add(
     `INSERT INTO outbox (rid, res_type, id, version, action)
-     SELECT * FROM unnest($1::bigint[], $2::text[], $3::text[], $4::int[], $5::text[])`,
-    [writes.map((w) => w.rid), writes.map((w) => w.resType), writes.map((w) => w.id), writes.map((w) => w.version), writes.map((w) => w.method)],
+     SELECT ${rid}, u.res_type, u.id, u.version, u.action
+       FROM unnest($1::bigint[], $2::text[], $3::text[], $4::int[], $5::text[]) AS u(rid, res_type, id, version, action) ${joinCreated}`,
+    [writes.map((w) => w.rid ?? null), writes.map((w) => w.resType), writes.map((w) => w.id), writes.map((w) => w.version), writes.map((w) => w.method)],
   );
+  const created = await batch.run<{ rid: number; res_type: string; id: string }>(q, withCreates ? `SELECT rid, res_type, id FROM ${CREATED}` : 'SELECT 1');
+  const ridOf = new Map(created.map((row) => [`${row.res_type}/${row.id}`, Number(row.rid)]));
+  for (const w of creates) w.rid = ridOf.get(`${w.resType}/${w.id}`);
   return writes.map((w) => w.rid!);
 }
