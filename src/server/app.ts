@@ -17,13 +17,16 @@ function requestId(req: Request, res: Response, next: NextFunction): void {
   const incoming = req.headers['x-request-id'];
   const id = typeof incoming === 'string' && /^[\w.-]{1,128}$/.test(incoming) ? incoming : randomUUID();
   res.setHeader('X-Request-Id', id);
-  const log = logger.child({ reqId: id });
-  (req as Request & { log: typeof logger }).log = log;
-  const started = process.hrtime.bigint();
-  res.on('finish', () => {
-    const ms = Number(process.hrtime.bigint() - started) / 1e6;
-    log.debug({ method: req.method, url: req.originalUrl, status: res.statusCode, ms: Math.round(ms * 10) / 10 }, 'request');
-  });
+  // The child logger is made on first use: most requests log nothing at the default level.
+  let log: typeof logger | undefined;
+  Object.defineProperty(req, 'log', { get: () => (log ??= logger.child({ reqId: id })) });
+  if (logger.isLevelEnabled('debug')) {
+    const started = process.hrtime.bigint();
+    res.on('finish', () => {
+      const ms = Number(process.hrtime.bigint() - started) / 1e6;
+      (req as Request & { log: typeof logger }).log.debug({ method: req.method, url: req.originalUrl, status: res.statusCode, ms: Math.round(ms * 10) / 10 }, 'request');
+    });
+  }
   next();
 }
 
@@ -47,7 +50,9 @@ export function createApp(ctx: HubContext, opts: AppOptions): Express {
     res.status(ok ? 200 : 503).json({ status: ok ? 'ready' : 'not ready' });
   });
   mountSmartEndpoints(app, security, FHIR_MOUNT);
-  app.use(FHIR_MOUNT, authenticate(security, FHIR_MOUNT), rateLimitPerClient(ctx.config.security.rateLimitPerMinute));
+  // With neither authentication nor audit there is no caller to establish: the layer is left out.
+  if (security.settings.authEnabled || security.settings.auditEnabled) app.use(FHIR_MOUNT, authenticate(security, FHIR_MOUNT));
+  if (ctx.config.security.rateLimitPerMinute > 0) app.use(FHIR_MOUNT, rateLimitPerClient(ctx.config.security.rateLimitPerMinute));
   app.use(FHIR_MOUNT, express.raw({ type: () => true, limit: ctx.config.bodyLimitBytes }));
   const handler = fhirHandler(ctx, FHIR_MOUNT);
   app.all(`${FHIR_MOUNT}`, handler);
