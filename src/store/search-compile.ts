@@ -11,6 +11,34 @@ export interface CompiledSearch {
   params: SqlParams;
   /** The values `where` alone uses (a count query has no ORDER BY, whose values come after). */
   whereValues: unknown[];
+  /** A cheaper count (same values as `where`) when every criterion is a positive index lookup. */
+  countSql?: string;
+}
+
+/** The subquery of `r.rid IN (subquery)` when that is the whole condition; undefined otherwise. */
+function ridSubquery(cond: string): string | undefined {
+  const head = 'r.rid IN (';
+  if (!cond.startsWith(head) || !cond.endsWith(')')) return undefined;
+  let depth = 0;
+  for (let i = head.length - 1; i < cond.length; i++) {
+    if (cond[i] === '(') depth++;
+    else if (cond[i] === ')' && --depth === 0 && i !== cond.length - 1) return undefined;
+  }
+  return cond.slice(head.length, -1);
+}
+
+/**
+ * Index rows exist only for the current, undeleted version of a resource of their res_type, so when
+ * every criterion is `r.rid IN (index lookup)` the count needs no visit to the resource table.
+ */
+function indexOnlyCount(conds: string[]): string | undefined {
+  const typeParam = /^r\.res_type = (\$\d+)$/.exec(conds[0] ?? '')?.[1];
+  const subs = conds.slice(1).map(ridSubquery);
+  if (!typeParam || subs.length === 0 || subs.some((s) => s === undefined)) return undefined;
+  // Every bound value must appear in the statement, the type's too (the lookups repeat it themselves).
+  const typeBound = `WHERE ${typeParam}::text IS NOT NULL`;
+  if (subs.length === 1) return `SELECT count(DISTINCT rid)::int AS n FROM (${subs[0]}) x ${typeBound}`;
+  return `SELECT count(*)::int AS n FROM (${subs.map((s) => `(${s})`).join(' INTERSECT ')}) x ${typeBound}`;
 }
 
 function sortExpression(p: SqlParams, key: SearchQuery['sort'][number]): string {
@@ -28,7 +56,7 @@ function sortExpression(p: SqlParams, key: SearchQuery['sort'][number]): string 
 }
 
 /** The conditions of one resource type's branch; an empty resourceType means every type. */
-function branchCondition(p: SqlParams, q: SearchQuery, baseUrl: string, access: SearchQuery['access']): string {
+function branchConditions(p: SqlParams, q: SearchQuery, baseUrl: string, access: SearchQuery['access']): string[] {
   const conds: string[] = [];
   if (q.resourceType) conds.push(`r.res_type = ${p.bind(q.resourceType)}`);
   if (q.compartment) {
@@ -39,15 +67,17 @@ function branchCondition(p: SqlParams, q: SearchQuery, baseUrl: string, access: 
   }
   for (const f of q.filters) conds.push(filterCondition(p, f, baseUrl, 'r', 0, q.resourceType, access));
   if (access) conds.push(accessCondition(p, access, 'r', q.resourceType));
-  return conds.length > 0 ? conds.join(' AND ') : 'TRUE';
+  return conds;
 }
 
 export function compileSearch(q: SearchQuery, baseUrl: string): CompiledSearch {
   const p = new SqlParams();
-  const branches = [q, ...(q.union ?? [])].map((b) => branchCondition(p, b, baseUrl, q.access));
+  const conditions = [q, ...(q.union ?? [])].map((b) => branchConditions(p, b, baseUrl, q.access));
+  const branches = conditions.map((c) => (c.length > 0 ? c.join(' AND ') : 'TRUE'));
   const where = branches.length === 1 ? `NOT r.deleted AND ${branches[0]}` : `NOT r.deleted AND (${branches.map((b) => `(${b})`).join(' OR ')})`;
+  const countSql = conditions.length === 1 && q.resourceType ? indexOnlyCount(conditions[0]) : undefined;
   const whereValues = [...p.values];
   const order = q.sort.map((k) => sortExpression(p, k));
   order.push('r.rid');
-  return { where, orderBy: order.join(', '), params: p, whereValues };
+  return { where, orderBy: order.join(', '), params: p, whereValues, countSql };
 }

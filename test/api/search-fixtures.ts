@@ -5,7 +5,8 @@ const LOINC = 'http://loinc.org';
 const UCUM = 'http://unitsofmeasure.org';
 export const INS = 'urn:oid:1.2.250.1.213.1.4.8';
 export const TAGS = 'https://fhir-hub.fr/tags';
-export const FR_PATIENT = 'https://hl7.fr/ig/fhir/core/StructureDefinition/fr-core-patient';
+// A profile the hub does not hold: declaring it gives a warning, and _profile can still find it.
+export const FR_PATIENT = 'https://ehr.example.fr/StructureDefinition/patient-dossier';
 
 function obs(id: string, code: string, text: string, value: Record<string, unknown>, effective: Record<string, unknown>, subject?: string): Resource {
   return {

@@ -32,8 +32,9 @@ function guarded(ctx: HubContext, query: SearchQuery): SearchQuery {
 }
 
 export function executeSearchSql(ctx: HubContext, query: SearchQuery): { count?: Statement; page?: Statement } & Iterable<Statement> {
-  const { where, orderBy, params, whereValues } = compileSearch(guarded(ctx, query), ctx.config.baseUrl);
-  const count = query.total !== 'none' || query.summary === 'count' ? { sql: `SELECT count(*)::int AS n FROM resource r WHERE ${where}`, values: whereValues } : undefined;
+  const { where, orderBy, params, whereValues, countSql } = compileSearch(guarded(ctx, query), ctx.config.baseUrl);
+  const wantsCount = query.total !== 'none' || query.summary === 'count';
+  const count = wantsCount ? { sql: countSql ?? `SELECT count(*)::int AS n FROM resource r WHERE ${where}`, values: whereValues } : undefined;
   let page: Statement | undefined;
   if (query.summary !== 'count') {
     const limit = params.bind(query.count + 1);
