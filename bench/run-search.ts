@@ -37,7 +37,8 @@ async function main(): Promise<void> {
     name: 'hub',
     script: 'src/cli/main.ts',
     args: ['serve'],
-    env: { DATABASE_URL: databaseUrl, PORT: String(port), HOST: '127.0.0.1', DEMO: '0', LOG_LEVEL: 'warn', BASE_URL: `http://127.0.0.1:${port}/fhir` },
+    // The FHIR search engine is measured, as in bench/run-core.ts: no authentication, no rate limit.
+    env: { DATABASE_URL: databaseUrl, PORT: String(port), HOST: '127.0.0.1', DEMO: '0', LOG_LEVEL: 'warn', AUTH: 'off', RATE_LIMIT_PER_MINUTE: '0', BASE_URL: `http://127.0.0.1:${port}/fhir` },
     port,
     readyPath: '/readyz',
   });
@@ -46,7 +47,7 @@ async function main(): Promise<void> {
     const imported = await runImport(bundles, hubPoster(hub.url));
     if (imported.failures) throw new Error(`import failed: ${imported.firstFailure}`);
   }
-  const inProcess = await openHub(loadConfig({ DATABASE_URL: databaseUrl, DEMO: '0' }));
+  const inProcess = await openHub(loadConfig({ DATABASE_URL: databaseUrl, DEMO: '0', AUTH: 'off', HOST: '127.0.0.1' }));
   await inProcess.ctx.db.query('ANALYZE');
   const cases = await pickSearchCases(inProcess.ctx.db);
   const plans = await explainCases(inProcess.ctx, cases);

@@ -37,8 +37,10 @@ function indexOnlyCount(conds: string[]): string | undefined {
   if (!typeParam || subs.length === 0 || subs.some((s) => s === undefined)) return undefined;
   // Every bound value must appear in the statement, the type's too (the lookups repeat it themselves).
   const typeBound = `WHERE ${typeParam}::text IS NOT NULL`;
-  if (subs.length === 1) return `SELECT count(DISTINCT rid)::int AS n FROM (${subs[0]}) x ${typeBound}`;
-  return `SELECT count(*)::int AS n FROM (${subs.map((s) => `(${s})`).join(' INTERSECT ')}) x ${typeBound}`;
+  // The first criterion drives; the others are semi-joins the planner can probe by rid (an INTERSECT
+  // would read every row of each lookup, e.g. every date of every observation).
+  const others = subs.slice(1).map((s) => ` AND x.rid IN (${s})`).join('');
+  return `SELECT count(*)::int AS n FROM (SELECT DISTINCT rid FROM (${subs[0]}) s) x ${typeBound}${others}`;
 }
 
 function sortExpression(p: SqlParams, key: SearchQuery['sort'][number]): string {
