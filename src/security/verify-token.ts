@@ -45,9 +45,15 @@ export interface VerifiedToken {
   fromHub: boolean;
 }
 
+/** A verified token is remembered this long at most (and never past its exp), so a changed key takes effect soon. */
+const CACHE_MS = 60_000;
+const CACHE_SIZE = 10_000;
+
 export class TokenVerifier {
   private readonly issuers = new Map<string, IssuerKeys>();
   private readonly hubKeys: JWTVerifyGetKey;
+  /** Signature checks cost more than the rest of a read: a client reuses its token for many requests. */
+  private readonly verified = new Map<string, { token: VerifiedToken; until: number }>();
 
   constructor(
     private readonly settings: SecuritySettings,
@@ -59,6 +65,21 @@ export class TokenVerifier {
   }
 
   async verify(token: string): Promise<VerifiedToken> {
+    const cached = this.verified.get(token);
+    if (cached && Date.now() < cached.until) return cached.token;
+    if (cached) this.verified.delete(token);
+    const verified = await this.verifyNow(token);
+    const exp = typeof verified.payload.exp === 'number' ? verified.payload.exp * 1000 + this.settings.clockSkewSeconds * 1000 : 0;
+    const nbf = typeof verified.payload.nbf === 'number' ? verified.payload.nbf * 1000 - this.settings.clockSkewSeconds * 1000 : 0;
+    // A token not valid yet is checked again each time; a valid one is remembered until it expires or CACHE_MS.
+    if (nbf <= Date.now()) {
+      if (this.verified.size >= CACHE_SIZE) this.verified.delete(this.verified.keys().next().value!);
+      this.verified.set(token, { token: verified, until: Math.min(exp, Date.now() + CACHE_MS) });
+    }
+    return verified;
+  }
+
+  private async verifyNow(token: string): Promise<VerifiedToken> {
     let issuer: string | undefined;
     try {
       issuer = decodeJwt(token).iss;
