@@ -42,7 +42,8 @@ async function pgliteTemplate(): Promise<Blob> {
   return dump;
 }
 
-async function adminQuery(sql: string): Promise<void> {
+/** Runs one statement on the server's admin database (CREATE / DROP DATABASE). */
+export async function adminQuery(sql: string): Promise<void> {
   const client = new Client({ connectionString: POSTGRES_ADMIN_URL });
   await client.connect();
   try {

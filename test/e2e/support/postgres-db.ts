@@ -2,23 +2,13 @@
 // themselves), with a client for the test's own SQL checks; dropped afterwards.
 import crypto from 'node:crypto';
 import { Client } from 'pg';
-import { POSTGRES_ADMIN_URL } from '../../support/test-db';
+import { adminQuery as admin, POSTGRES_ADMIN_URL } from '../../support/test-db';
 
 export interface EmptyPostgresDb {
   name: string;
   url: string;
   query<T = Record<string, unknown>>(sql: string, params?: unknown[]): Promise<T[]>;
   drop(): Promise<void>;
-}
-
-async function admin(sql: string): Promise<void> {
-  const client = new Client({ connectionString: POSTGRES_ADMIN_URL });
-  await client.connect();
-  try {
-    await client.query(sql);
-  } finally {
-    await client.end();
-  }
 }
 
 export async function createEmptyPostgresDb(): Promise<EmptyPostgresDb> {
