@@ -1,5 +1,6 @@
 // Every setting of the hub, typed, read once from the environment.
 import path from 'node:path';
+import { loadValidationSettings, type ValidationSettings } from './conformance/settings';
 import { loadSecuritySettings, type SecuritySettings } from './security/settings';
 
 export interface HubConfig {
@@ -18,6 +19,7 @@ export interface HubConfig {
   maxPageSize: number;
   defaultPageSize: number;
   security: SecuritySettings;
+  validation: ValidationSettings;
 }
 
 function intFrom(value: string | undefined, fallback: number): number {
@@ -45,5 +47,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): HubConfig {
     maxPageSize: 1000,
     defaultPageSize: 20,
     security: loadSecuritySettings(env, baseUrl, dataDir),
+    validation: loadValidationSettings(env),
   };
 }

@@ -1,10 +1,10 @@
-// Assembles the hub: storage engine, migrations, search registry, validator.
+// Assembles the hub: storage engine, migrations, search registry, validator, the packages' conformance resources.
 import fs from 'node:fs';
 import type { HubConfig } from './config';
-import { validateBase } from './conformance/base';
+import { openValidation, type HubValidation } from './conformance/hub-validation';
 import { resourceTypes } from './fhir/definitions';
-import { issue } from './fhir/errors';
-import type { HubContext, ResourceValidator } from './fhir/hub-context';
+import type { HubContext } from './fhir/hub-context';
+import { storePackageResources } from './fhir/package-resources';
 import { baseSearchParams } from './fhir/search/registry';
 import { loadStoredSearchParameters } from './fhir/search/stored-params';
 import type { Db } from './store/db';
@@ -13,9 +13,12 @@ import { openSecurity, type HubSecurity } from './security';
 import { openPglite } from './store/pglite';
 import { openPostgres } from './store/postgres';
 
+export { baseValidator } from './conformance/hub-validation';
+
 export interface Hub {
   ctx: HubContext;
   security: HubSecurity;
+  validation: HubValidation;
   close(): Promise<void>;
 }
 
@@ -25,26 +28,26 @@ export async function openDatabase(config: HubConfig): Promise<Db> {
   return openPglite(config.dataDir);
 }
 
-export const baseValidator: ResourceValidator = (resource) =>
-  validateBase(resource).map((i) => issue({ severity: i.severity, code: i.code as never, text: i.diagnostics, expression: i.expression }));
-
 export async function openHub(config: HubConfig, db?: Db): Promise<Hub> {
   const database = db ?? (await openDatabase(config));
   await migrate(database);
   const registry = baseSearchParams(resourceTypes()).extend();
   await loadStoredSearchParameters(database, registry);
+  const validation = openValidation(config.validation);
   const ctx: HubContext = {
     config,
     db: database,
     registry,
-    validate: baseValidator,
+    validate: validation.validate,
+    knowsProfile: (canonical) => validation.validator?.registry.resolve(canonical)?.resource.resourceType === 'StructureDefinition',
     now: () => new Date(),
   };
+  if (config.validation.packageResources && validation.registry) await storePackageResources(ctx, validation.registry);
   const security = await openSecurity(ctx);
   ctx.guard = security.guard;
   const close = async () => {
     await security.close();
     await database.close();
   };
-  return { ctx, security, close };
+  return { ctx, security, validation, close };
 }

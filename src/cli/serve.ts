@@ -1,5 +1,6 @@
 // `fhir-hub serve`: open the hub, load the demo territory on first start, serve until a signal.
 import type { HubConfig } from '../config';
+import { describeMissing } from '../conformance/packages';
 import { openHub } from '../hub';
 import { loadDemoIfEmpty } from '../loaders/demo';
 import { logger } from '../logger';
@@ -9,6 +10,8 @@ import { serve } from '../server/serve';
 export async function runServe(config: HubConfig): Promise<void> {
   checkAuthPolicy(config);
   const hub = await openHub(config);
+  const missing = describeMissing(hub.validation.registry?.missingDependencies() ?? []);
+  if (missing.length) logger.warn({ missing }, `${missing.length} FHIR dependency packages are missing: what depends on them is not checked (FHIR_PACKAGE_PATH adds folders)`);
   if (config.loadDemo) await loadDemoIfEmpty(hub.ctx);
   const running = await serve(hub, config.port, config.host);
   const engine = config.databaseUrl ? 'PostgreSQL' : `PGlite in ${config.dataDir}`;

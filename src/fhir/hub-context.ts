@@ -14,6 +14,8 @@ export interface HubContext {
   db: Db;
   registry: SearchParamRegistry;
   validate: ResourceValidator;
+  /** Whether validate can check a resource against this profile (a StructureDefinition the hub holds, VALIDATION=full). */
+  knowsProfile?: (canonical: string) => boolean;
   /** The clock; tests may pin it. */
   now: () => Date;
   /** Access control and audit (src/security); absent, everything is allowed and nothing recorded. */

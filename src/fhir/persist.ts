@@ -1,10 +1,11 @@
 // The write path shared by every interaction: stamp, validate, index, store — inside the caller's transaction.
 import { randomUUID } from 'node:crypto';
-import type { Resource } from '@medplum/fhirtypes';
+import type { OperationOutcomeIssue, Resource } from '@medplum/fhirtypes';
 import type { Queryable } from '../store/db';
 import { readCurrent, writeVersions, type StoredVersion, type VersionWrite } from '../store/resource-store';
 import { errors } from './errors';
 import type { HubContext } from './hub-context';
+import { assertNotClaimingOrigin } from './package-origin';
 import { indexResource } from './search/index-values';
 import { checkSearchParameter, registerSearchParameter } from './search/stored-params';
 import { sameContent, stampMeta } from './versioning';
@@ -21,14 +22,19 @@ export function newId(): string {
   return randomUUID();
 }
 
-/** Base validation; errors reject the write with 400 and the full OperationOutcome. */
-export function assertValid(ctx: HubContext, resource: Resource): void {
+/**
+ * Validation of a write (base R4, meta.profile, required profiles, French identifiers): errors reject it with 422
+ * and the full OperationOutcome; the warnings are returned, for `Prefer: return=OperationOutcome`.
+ */
+export function assertValid(ctx: HubContext, resource: Resource): OperationOutcomeIssue[] {
   const issues = ctx.validate(resource);
   if (issues.some((i) => i.severity === 'error' || i.severity === 'fatal')) throw errors.unprocessable(issues);
+  return issues;
 }
 
 export function prepareWrite(ctx: HubContext, resource: Resource, version: number, lastUpdated: string, method: 'create' | 'update', rid?: number): { write: VersionWrite; resource: Resource } {
   checkSearchParameter(resource);
+  assertNotClaimingOrigin(resource);
   const stamped = stampMeta(resource, version, lastUpdated);
   // Searchable at once for new writes; resources stored before need `fhir-hub reindex`.
   registerSearchParameter(ctx.registry, stamped);

@@ -13,6 +13,7 @@ import { read } from './interactions/read';
 import { searchCompartment, searchSystem, searchType } from './interactions/search';
 import { conditionalUpdate, update } from './interactions/update';
 import { vread } from './interactions/vread';
+import { operationFor } from './operations';
 
 export type Interaction = (ctx: HubContext, req: FhirRequest, tx?: Queryable) => Promise<FhirResponse>;
 
@@ -38,7 +39,7 @@ export function route(req: FhirRequest): Interaction {
   if (p.length === 2) {
     if (p[1] === '_search' && m === 'POST') return searchType;
     if (p[1] === '_history' && m === 'GET') return history;
-    if (p[1].startsWith('$')) throw errors.notSupported(`Operation ${p[1]} is not supported`);
+    if (p[1].startsWith('$')) return operationFor(req, p[0], 'type', p[1]);
     const byMethod: Record<string, Interaction> = { GET: read, PUT: update, DELETE: deleteResource, PATCH: patch };
     if (byMethod[m]) return byMethod[m];
     throw notAllowed();
@@ -47,6 +48,7 @@ export function route(req: FhirRequest): Interaction {
     if (p.length === 3) return history;
     if (p.length === 4) return vread;
   }
+  if (p.length === 3 && p[2].startsWith('$')) return operationFor(req, p[0], 'instance', p[2]);
   if (p[2]?.startsWith('$')) throw errors.notSupported(`Operation ${p[2]} is not supported`);
   if (p.length === 3 && m === 'GET') return searchCompartment;
   if (p.length === 4 && p[3] === '_search' && m === 'POST') return searchCompartment;

@@ -28,7 +28,8 @@ export async function loadDemoIfEmpty(ctx: HubContext): Promise<boolean> {
     return false;
   }
   return underDemoLock(ctx, async () => {
-    const r = await ctx.db.query<{ n: number }>('SELECT count(*)::int AS n FROM resource');
+    // The conformance resources stored from FHIR packages (never deleted) do not make a database non-empty.
+    const r = await ctx.db.query<{ n: number }>('SELECT ((SELECT count(*) FROM resource) - (SELECT coalesce(sum(resources), 0) FROM loaded_package))::int AS n');
     if (Number(r.rows[0].n) > 0) return false;
     const report = await importFile(ctx, DEMO_FILE);
     if (report.failures.length > 0) {

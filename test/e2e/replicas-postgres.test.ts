@@ -15,7 +15,8 @@ afterAll(async () => {
 });
 
 it('two replicas start together on an empty database and both serve', async () => {
-  const [a, b] = await Promise.all([startHub({ DATABASE_URL: db.url }), startHub({ DATABASE_URL: db.url })]);
+  const env = { DATABASE_URL: db.url, PACKAGE_RESOURCES: 'on' };
+  const [a, b] = await Promise.all([startHub(env), startHub(env)]);
 
   const applied = await db.query<{ version: number }>('SELECT version FROM schema_migration ORDER BY version');
   expect(applied.map((m) => Number(m.version))).toEqual(listMigrations().map((m) => m.version));
@@ -28,6 +29,12 @@ it('two replicas start together on an empty database and both serve', async () =
   const [versions] = await db.query<{ n: number }>("SELECT count(*)::int AS n FROM resource_history WHERE res_type = 'Patient'");
   expect(versions.n).toBe(30);
   expect(a.stdout() + b.stdout()).not.toMatch(/failures|"level":50/);
+  // The packages' conformance resources were stored once too, and both replicas serve them.
+  const [packageRows] = await db.query<{ n: number }>("SELECT count(*)::int AS n FROM resource_history WHERE content LIKE '%\"source\":\"package:%'");
+  const [declared] = await db.query<{ n: number }>('SELECT sum(resources)::int AS n FROM loaded_package');
+  expect(packageRows.n).toBe(declared.n);
+  expect(declared.n).toBeGreaterThan(500);
+  expect(await countOf(a.origin, 'StructureDefinition')).toBe(await countOf(b.origin, 'StructureDefinition'));
 
   const created = await fetch(`${a.origin}/fhir/Organization`, {
     method: 'POST',

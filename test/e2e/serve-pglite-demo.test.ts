@@ -20,7 +20,8 @@ const DEMO_COUNTS: Record<string, number> = { Patient: 30, Practitioner: 15, Pra
 
 it('loads the demo territory on first start, answers health checks, and keeps data across a restart', async () => {
   const dataDir = freshDataDir();
-  const hub = await startHub({ DATA_DIR: dataDir });
+  // With the packages' conformance resources stored first: they must not make the database look non-empty.
+  const hub = await startHub({ DATA_DIR: dataDir, PACKAGE_RESOURCES: 'on' });
 
   expect(await getJson(`${hub.origin}/healthz`)).toEqual({ status: 200, body: { status: 'ok' } });
   expect(await getJson(`${hub.origin}/readyz`)).toEqual({ status: 200, body: { status: 'ready' } });
@@ -39,7 +40,7 @@ it('loads the demo territory on first start, answers health checks, and keeps da
   expect(await hub.stop('SIGTERM')).toEqual({ code: 0, signal: null });
 
   // Second start on the same folder: the data is there, the demo is not loaded a second time.
-  const again = await startHub({ DATA_DIR: dataDir });
+  const again = await startHub({ DATA_DIR: dataDir, PACKAGE_RESOURCES: 'on' });
   expect(await countOf(again.origin, 'Patient')).toBe(31);
   expect((await getJson(`${again.origin}/fhir/Patient/${id}`)).body).toMatchObject({ name: [{ family: 'Redémarrage' }] });
   const history = await getJson<{ total: number }>(`${again.origin}/fhir/Practitioner/_history?_count=1`);

@@ -21,10 +21,12 @@ export interface TestHub {
 /**
  * Hubs start with AUTH=off (no listening socket, so the loopback rule does not arise) and no rate limit:
  * the API suites test FHIR semantics. Security tests pass AUTH=on and their own settings.
+ * PACKAGE_RESOURCES=off: storing the packages' ~560 conformance resources at every test hub's start
+ * would slow each file; validation-package-resources.test.ts turns it on.
  */
 export async function startTestHub(env: NodeJS.ProcessEnv = {}): Promise<TestHub> {
   const testDb = await createTestDb();
-  const config = loadConfig({ DEMO: '0', BASE_URL: BASE, AUTH: 'off', RATE_LIMIT_PER_MINUTE: '0', ...env });
+  const config = loadConfig({ DEMO: '0', BASE_URL: BASE, AUTH: 'off', RATE_LIMIT_PER_MINUTE: '0', PACKAGE_RESOURCES: 'off', ...env });
   const hub = await openHub(config, testDb.db);
   const app = createApp(hub.ctx, { ready: async () => true });
   const close = async () => {

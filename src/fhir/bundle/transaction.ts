@@ -1,13 +1,14 @@
 // transaction (FHIR R4 §3.1.0.11.2): all entries in one database transaction, in the order the
 // specification prescribes (DELETE, POST, PUT/PATCH, GET/HEAD), references resolved across entries.
-import type { Bundle, BundleEntry, Resource } from '@medplum/fhirtypes';
+import type { Bundle, BundleEntry, OperationOutcomeIssue, Resource } from '@medplum/fhirtypes';
 import type { Queryable } from '../../store/db';
 import { readCurrent } from '../../store/resource-store';
 import { errors } from '../errors';
 import type { HubContext } from '../hub-context';
 import { conditionalUpdateId, criteriaFromParams, findMatches } from '../interactions/conditional';
 import { assertResourceType, resourceBody } from '../interactions/body';
-import { newId, prepareWrite, storeVersions } from '../persist';
+import { writeOutcome } from '../interactions/respond';
+import { assertValid, newId, prepareWrite, storeVersions } from '../persist';
 import { preferReturn, type FhirRequest, type FhirResponse } from '../request';
 import { dispatch } from '../router';
 import { entryRequest } from './entry-request';
@@ -155,7 +156,7 @@ async function rewriteReferences(ctx: HubContext, tx: Queryable, plan: Planned[]
 async function createAll(ctx: HubContext, tx: Queryable, posts: Planned[], out: EntryResult[]): Promise<void> {
   const lastUpdated = ctx.now().toISOString();
   const writes = [];
-  const created: { p: Planned; resource: Resource }[] = [];
+  const created: { p: Planned; resource: Resource; warnings: OperationOutcomeIssue[] }[] = [];
   for (const p of posts) {
     try {
       const type = p.req.path[0];
@@ -165,23 +166,23 @@ async function createAll(ctx: HubContext, tx: Queryable, posts: Planned[], out: 
         continue;
       }
       const resource: Resource = { ...resourceBody(p.req.body, type), id: p.assignedId };
-      const issues = ctx.validate(resource);
-      if (issues.some((i) => i.severity === 'error' || i.severity === 'fatal')) throw errors.unprocessable(issues);
+      const warnings = assertValid(ctx, resource);
       const prepared = prepareWrite(ctx, resource, 1, lastUpdated, 'create');
       writes.push(prepared.write);
-      created.push({ p, resource: prepared.resource });
+      created.push({ p, resource: prepared.resource, warnings });
     } catch (err) {
       throw entryFailure(err, p.index, p.req);
     }
   }
   if (writes.length > 0) await storeVersions(ctx, tx, writes);
-  for (const { p, resource } of created) {
+  for (const { p, resource, warnings } of created) {
     const headers = {
       ETag: 'W/"1"',
       Location: `${ctx.config.baseUrl}/${resource.resourceType}/${resource.id}/_history/1`,
       'Last-Modified': new Date(lastUpdated).toUTCString(),
     };
-    const body = preferReturn(p.req) === 'representation' ? resource : undefined;
+    const prefer = preferReturn(p.req);
+    const body = prefer === 'representation' ? resource : prefer === 'OperationOutcome' ? writeOutcome(`Created ${resource.resourceType}/${resource.id}`, warnings) : undefined;
     out[p.index] = { response: { status: 201, headers, resource: body }, lastModified: lastUpdated };
   }
 }

@@ -3,6 +3,7 @@ import type { CapabilityStatement, CapabilityStatementRestResource } from '@medp
 import type { HubContext } from '../hub-context';
 import type { FhirResponse } from '../request';
 import { resourceTypes } from '../definitions';
+import { operationsOf } from '../operations';
 
 const TYPE_INTERACTIONS = ['read', 'vread', 'update', 'patch', 'delete', 'history-instance', 'history-type', 'create', 'search-type'] as const;
 
@@ -25,6 +26,7 @@ function build(ctx: HubContext): CapabilityStatement {
       .all(type)
       .filter((d) => d.type !== 'special' && (d.type !== 'composite' || ctx.registry.componentsOf(d) !== null))
       .map((d) => ({ name: d.code, type: d.type, definition: d.url })),
+    operation: operationsOf(type),
   }));
   return {
     resourceType: 'CapabilityStatement',

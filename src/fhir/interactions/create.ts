@@ -20,7 +20,7 @@ export async function create(ctx: HubContext, req: FhirRequest, tx?: Queryable, 
   assertResourceType(type);
   const body = resourceBody(req.body, type);
   const resource: Resource = { ...body, id: opts.assignedId ?? newId() };
-  assertValid(ctx, resource);
+  const warnings = assertValid(ctx, resource);
   const criteria = req.headers.ifNoneExist ? parseCriteria(req.headers.ifNoneExist) : undefined;
   return inTransaction(ctx, tx, async (t) => {
     if (criteria) {
@@ -32,6 +32,6 @@ export async function create(ctx: HubContext, req: FhirRequest, tx?: Queryable, 
       }
     }
     const w = await persistCreate(ctx, t, resource);
-    return writeResponse(ctx, req, 201, w.version, w.resource, `Created ${type}/${resource.id}`);
+    return writeResponse(ctx, req, 201, w.version, w.resource, `Created ${type}/${resource.id}`, warnings);
   });
 }

@@ -2,6 +2,7 @@
 import type { Queryable } from '../../store/db';
 import { errors } from '../errors';
 import { inTransaction, type HubContext } from '../hub-context';
+import { assertWritable } from '../package-origin';
 import { lockCurrent, persistDelete } from '../persist';
 import type { FhirRequest, FhirResponse } from '../request';
 import { etag } from '../versioning';
@@ -13,6 +14,7 @@ async function deleteById(ctx: HubContext, req: FhirRequest, t: Queryable, type:
   const current = await lockCurrent(t, type, id);
   checkIfMatch(req, current, `${type}/${id}`);
   if (!current || current.deleted) return { status: 204, headers: {} };
+  assertWritable(current);
   const deleted = await persistDelete(ctx, t, current);
   return { status: 204, headers: deleted ? { ETag: etag(deleted.version) } : {} };
 }

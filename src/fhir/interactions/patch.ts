@@ -4,6 +4,7 @@ import { applyPatch, type Operation } from 'fast-json-patch';
 import type { Queryable } from '../../store/db';
 import { errors } from '../errors';
 import { inTransaction, type HubContext } from '../hub-context';
+import { assertWritable } from '../package-origin';
 import { assertValid, lockCurrent, persistUpdate } from '../persist';
 import type { FhirRequest, FhirResponse } from '../request';
 import { assertId, assertResourceType } from './body';
@@ -47,13 +48,14 @@ async function patchById(ctx: HubContext, req: FhirRequest, t: Queryable, type: 
   checkIfMatch(req, current, `${type}/${id}`);
   if (!current) throw errors.notFound(`${type}/${id} does not exist`);
   if (current.deleted) throw errors.gone(`${type}/${id} was deleted`);
+  assertWritable(current);
   const patched = apply(JSON.parse(current.content!));
   if (patched.resourceType !== type || patched.id !== id) {
     throw errors.badRequest('A patch may not change resourceType or id', `${type}.id`, 'HUB-0442');
   }
-  assertValid(ctx, patched);
+  const warnings = assertValid(ctx, patched);
   const w = await persistUpdate(ctx, t, patched, current);
-  return writeResponse(ctx, req, 200, w.version, w.resource, w.changed ? `Patched ${type}/${id}` : `${type}/${id} unchanged`);
+  return writeResponse(ctx, req, 200, w.version, w.resource, w.changed ? `Patched ${type}/${id}` : `${type}/${id} unchanged`, warnings);
 }
 
 export async function patch(ctx: HubContext, req: FhirRequest, tx?: Queryable): Promise<FhirResponse> {

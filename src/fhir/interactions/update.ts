@@ -1,9 +1,10 @@
 // update (FHIR R4 §3.1.0.4) with create-on-update, If-Match (§3.1.0.5) and conditional update (§3.1.0.4.3).
-import type { Resource } from '@medplum/fhirtypes';
+import type { OperationOutcomeIssue, Resource } from '@medplum/fhirtypes';
 import type { Queryable } from '../../store/db';
 import type { StoredVersion } from '../../store/resource-store';
 import { errors } from '../errors';
 import { inTransaction, type HubContext } from '../hub-context';
+import { assertWritable } from '../package-origin';
 import { assertValid, lockCurrent, newId, persistUpdate } from '../persist';
 import type { FhirRequest, FhirResponse } from '../request';
 import { parseETag } from '../versioning';
@@ -20,13 +21,14 @@ export function checkIfMatch(req: FhirRequest, current: StoredVersion | undefine
   }
 }
 
-async function updateById(ctx: HubContext, req: FhirRequest, t: Queryable, resource: Resource): Promise<FhirResponse> {
+async function updateById(ctx: HubContext, req: FhirRequest, t: Queryable, resource: Resource, warnings: OperationOutcomeIssue[]): Promise<FhirResponse> {
   const ref = `${resource.resourceType}/${resource.id}`;
   const current = await lockCurrent(t, resource.resourceType, resource.id!);
   checkIfMatch(req, current, ref);
+  assertWritable(current);
   const w = await persistUpdate(ctx, t, resource, current);
   const status = w.created ? 201 : 200;
-  return writeResponse(ctx, req, status, w.version, w.resource, w.changed ? `${w.created ? 'Created' : 'Updated'} ${ref}` : `${ref} unchanged`);
+  return writeResponse(ctx, req, status, w.version, w.resource, w.changed ? `${w.created ? 'Created' : 'Updated'} ${ref}` : `${ref} unchanged`, warnings);
 }
 
 export async function update(ctx: HubContext, req: FhirRequest, tx?: Queryable): Promise<FhirResponse> {
@@ -36,8 +38,8 @@ export async function update(ctx: HubContext, req: FhirRequest, tx?: Queryable):
   const resource = resourceBody(req.body, type);
   if (resource.id === undefined) throw errors.badRequest(`The ${type} in the body has no id; it must be "${id}"`, `${type}.id`, 'HUB-0435');
   if (resource.id !== id) throw errors.badRequest(`The id in the body ("${resource.id}") differs from the id in the URL ("${id}")`, `${type}.id`, 'HUB-0436');
-  assertValid(ctx, resource);
-  return inTransaction(ctx, tx, (t) => updateById(ctx, req, t, resource));
+  const warnings = assertValid(ctx, resource);
+  return inTransaction(ctx, tx, (t) => updateById(ctx, req, t, resource, warnings));
 }
 
 /** PUT Type?criteria: no match creates, one match updates, several answer 412. */
@@ -49,7 +51,7 @@ export async function conditionalUpdate(ctx: HubContext, req: FhirRequest, tx?: 
   return inTransaction(ctx, tx, async (t) => {
     const id = await conditionalUpdateId(ctx, t, type, criteria, body.id, newId);
     const resource: Resource = { ...body, id };
-    assertValid(ctx, resource);
-    return updateById(ctx, req, t, resource);
+    const warnings = assertValid(ctx, resource);
+    return updateById(ctx, req, t, resource, warnings);
   });
 }

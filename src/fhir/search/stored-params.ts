@@ -4,6 +4,7 @@ import type { Resource, SearchParameter } from '@medplum/fhirtypes';
 import type { Queryable } from '../../store/db';
 import { resourceTypes } from '../definitions';
 import { errors } from '../errors';
+import { packageOrigin } from '../package-origin';
 import { SearchParamRegistry } from './registry';
 
 export function checkSearchParameter(resource: Resource): void {
@@ -19,6 +20,10 @@ export function registerSearchParameter(registry: SearchParamRegistry, resource:
 
 export async function loadStoredSearchParameters(q: Queryable, registry: SearchParamRegistry): Promise<number> {
   const r = await q.query<{ content: string }>("SELECT content FROM resource WHERE res_type = 'SearchParameter' AND NOT deleted ORDER BY rid");
-  for (const row of r.rows) registerSearchParameter(registry, JSON.parse(row.content));
+  // Those stored from FHIR packages are served, not searched by (see fhir/package-resources.ts).
+  for (const row of r.rows) {
+    const sp = JSON.parse(row.content) as Resource;
+    if (!packageOrigin(sp)) registerSearchParameter(registry, sp);
+  }
   return r.rows.length;
 }

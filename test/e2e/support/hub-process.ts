@@ -29,10 +29,12 @@ export interface CliProcess {
 /**
  * The environment of a child: nothing inherited that selects a database or silences logs. These tests
  * are about processes and storage, not access control: AUTH=off, which the hub allows on loopback only.
+ * PACKAGE_RESOURCES=off keeps the packages' ~560 conformance resources out of the row counts; the demo
+ * and replica tests turn it on.
  */
 function childEnv(env: Record<string, string>): NodeJS.ProcessEnv {
   const { DATABASE_URL: _u, DATA_DIR: _d, PORT: _p, NODE_ENV: _n, DEMO: _demo, ...rest } = process.env;
-  return { ...rest, LOG_LEVEL: 'info', HOST: '127.0.0.1', AUTH: 'off', ...env };
+  return { ...rest, LOG_LEVEL: 'info', HOST: '127.0.0.1', AUTH: 'off', PACKAGE_RESOURCES: 'off', ...env };
 }
 
 export interface CliOptions {
