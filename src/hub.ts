@@ -5,6 +5,7 @@ import { openValidation, type HubValidation } from './conformance/hub-validation
 import { resourceTypes } from './fhir/definitions';
 import type { HubContext } from './fhir/hub-context';
 import { storePackageResources } from './fhir/package-resources';
+import { registerPackageSearchParameters } from './fhir/search/package-params';
 import { baseSearchParams } from './fhir/search/registry';
 import { loadStoredSearchParameters } from './fhir/search/stored-params';
 import type { Db } from './store/db';
@@ -34,6 +35,7 @@ export async function openHub(config: HubConfig, db?: Db): Promise<Hub> {
   const registry = baseSearchParams(resourceTypes()).extend();
   await loadStoredSearchParameters(database, registry);
   const validation = openValidation(config.validation);
+  if (validation.registry) registerPackageSearchParameters(registry, validation.registry);
   const ctx: HubContext = {
     config,
     db: database,
