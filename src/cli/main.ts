@@ -1,11 +1,12 @@
 #!/usr/bin/env node
-// The fhir-hub command: serve, migrate, import, reindex, validate, token.
+// The fhir-hub command: serve, migrate, import, reindex, validate, packages, token.
 import { Command } from 'commander';
 import { loadConfig } from '../config';
 import { openDatabase, openHub } from '../hub';
 import { logger } from '../logger';
 import { migrate } from '../store/migrate';
 import { runImport } from './import';
+import { runPackagesInstall, runPackagesList } from './packages';
 import { runReindex } from './reindex';
 import { runServe } from './serve';
 import { runToken } from './token';
@@ -64,6 +65,21 @@ program
   .option('--profile <url...>', 'profiles to validate against, besides meta.profile')
   .action(async (paths: string[], opts: { profile?: string[] }) => {
     process.exitCode = await runValidate(paths, opts.profile ?? []);
+  });
+
+const packages = program.command('packages').description('FHIR packages: the package cache (FHIR_PACKAGE_CACHE, default ~/.fhir/packages) and FHIR_PACKAGE_PATH');
+packages
+  .command('install')
+  .description('install FHIR packages into the package cache, from a .tgz file or id@version from FHIR_PACKAGE_REGISTRY')
+  .argument('<packages...>', '.tgz files or id@version')
+  .action(async (specs: string[]) => {
+    process.exitCode = await runPackagesInstall(specs);
+  });
+packages
+  .command('list')
+  .description('list the loaded FHIR packages (id, version, where from, dependencies) and the missing dependencies')
+  .action(() => {
+    process.exitCode = runPackagesList();
   });
 
 program

@@ -4,7 +4,9 @@ import { createValidator, type Validator } from '../../src/conformance/validator
 import type { Issue } from '../../src/conformance/issue';
 import { luhnComplete, nirWithKey } from '../../src/conformance/french-identifiers';
 import * as hub from './hub-profiles.fixtures';
+import * as sl from './slicing-profiles.fixtures';
 import { SHARED_PACKAGES, verdictsAvailable } from './verdicts';
+import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 
 type Json = any; // eslint-disable-line @typescript-eslint/no-explicit-any
@@ -23,9 +25,12 @@ describeIfShared('profile constraint mutations', () => {
   let v: Validator;
   let strict: Validator;
   let read: (pkg: string, file: string) => Json;
+  let slicingDir: string;
+  afterAll(() => rmSync(slicingDir, { recursive: true, force: true }));
 
   beforeAll(() => {
-    const { registry } = loadPackages({ paths: [SHARED_PACKAGES, join(__dirname, '..', '..', 'profiles')], cacheDir: false });
+    slicingDir = sl.writeSlicingPackage();
+    const { registry } = loadPackages({ paths: [SHARED_PACKAGES, join(__dirname, '..', '..', 'profiles'), slicingDir], cacheDir: false });
     v = createValidator({ packages: registry });
     strict = createValidator({ packages: registry, identifierSeverity: 'error' });
     read = (pkg, file) => {
@@ -72,6 +77,33 @@ describeIfShared('profile constraint mutations', () => {
     const issues = added(v, make(), mutate).filter((i) => i.severity === 'error' || expected.some((e) => e.severity === i.severity));
     expect(issues).toHaveLength(expected.length);
     expected.forEach((e, n) => expect(issues[n]).toMatchObject(e));
+  });
+
+  // Test-only profiles (slicing-profiles.fixtures.ts), one slicing rule or discriminator each.
+  const slicingCases: [string, () => Json, (r: Json) => void, Partial<Issue>][] = [
+    ['slicing, closed: an item matching no slice', () => sl.identifiers('test-closed', 'urn:test:a'), (r) => r.identifier.push({ system: 'urn:test:other', value: 'x' }), { severity: 'error', code: 'structure', expression: 'Patient.identifier[1]' }],
+    ['slicing, openAtEnd: a slice after an unsliced item', () => sl.identifiers('test-open-at-end', 'urn:test:a', 'urn:test:other'), (r) => r.identifier.reverse(), { severity: 'error', code: 'structure', expression: 'Patient.identifier[1]' }],
+    ['slicing, ordered: slices out of order', () => sl.identifiers('test-ordered', 'urn:test:a', 'urn:test:b'), (r) => r.identifier.reverse(), { severity: 'error', code: 'structure', expression: 'Patient.identifier[1]' }],
+    ['slicing, exists discriminator: the element a slice requires is absent', sl.telecoms, (r) => delete r.telecom[0].period, { severity: 'error', code: 'required', expression: 'Patient.telecom' }],
+    ['slicing, exists discriminator: the element a slice forbids is present', sl.telecoms, (r) => (r.telecom[1].period = { start: '2021-01-01' }), { severity: 'error', code: 'structure', expression: 'Patient.telecom' }],
+    ['slicing, type discriminator on a choice below the slice: required type missing', sl.components, (r) => { r.component[0].valueString = '70 kg'; delete r.component[0].valueQuantity; }, { severity: 'error', code: 'required', expression: 'Observation.component' }],
+    ['slicing, type discriminator on a choice below the slice: type of no slice (closed)', sl.components, (r) => { r.component[1].valueBoolean = true; delete r.component[1].valueString; }, { severity: 'error', code: 'structure', expression: 'Observation.component[1]' }],
+  ];
+
+  it.each(slicingCases)('%s', (_name, make, mutate, expected) => {
+    const valid = make();
+    expect(v.validate(valid).filter((i) => i.severity === 'error')).toEqual([]);
+    const issues = added(v, valid, mutate).filter((i) => i.severity === 'error');
+    expect(issues).toEqual([expect.objectContaining(expected)]);
+  });
+
+  it('ordered and openAtEnd constrain only what they declare: unsliced items anywhere in an open ordered slicing, at the end of openAtEnd', () => {
+    const other = (n: number) => ({ system: 'urn:test:other', value: `x${n}` });
+    const ordered = sl.identifiers('test-ordered', 'urn:test:a', 'urn:test:b');
+    ordered.identifier = [other(0), ordered.identifier[0], other(1), ordered.identifier[1], other(2)];
+    expect(v.validate(ordered).filter((i) => i.severity === 'error')).toEqual([]);
+    const atEnd = sl.identifiers('test-open-at-end', 'urn:test:a', 'urn:test:other', 'urn:test:other2');
+    expect(v.validate(atEnd).filter((i) => i.severity === 'error')).toEqual([]);
   });
 
   it('a code system the hub does not hold gives a warning, never an error', () => {

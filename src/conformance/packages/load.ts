@@ -1,4 +1,4 @@
-// Package discovery: FHIR_PACKAGE_PATH folders, the hub's profiles/ and the FHIR package cache (~/.fhir/packages).
+// Package discovery: FHIR_PACKAGE_PATH folders, the hub's profiles/ and the FHIR package cache (~/.fhir/packages or FHIR_PACKAGE_CACHE).
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { delimiter, join, resolve } from 'node:path';
@@ -8,7 +8,7 @@ import { PackageRegistry, type MissingDependency } from './registry';
 export interface LoadOptions {
   /** Folders holding `.tgz` packages or unpacked package folders; default FHIR_PACKAGE_PATH or the repo defaults. */
   paths?: string[];
-  /** Package cache folder; default ~/.fhir/packages. `false` skips it. */
+  /** Package cache folder; default FHIR_PACKAGE_CACHE or ~/.fhir/packages. `false` skips it. */
   cacheDir?: string | false;
   /** Repository root for the default paths. */
   repoRoot?: string;
@@ -28,6 +28,11 @@ export function defaultPackagePaths(repoRoot = resolve(__dirname, '../../..')): 
   return [join(repoRoot, '..', 'shared', 'fhir-packages'), join(repoRoot, 'profiles')].filter((p) => existsSync(p));
 }
 
+/** The FHIR package cache (`<id>#<version>/package/...`): FHIR_PACKAGE_CACHE, else ~/.fhir/packages. */
+export function defaultCacheDir(): string {
+  return process.env.FHIR_PACKAGE_CACHE || join(homedir(), '.fhir', 'packages');
+}
+
 function candidates(folder: string): string[] {
   if (!existsSync(folder)) return [];
   if (isPackageFolder(folder)) return [folder];
@@ -39,7 +44,7 @@ function candidates(folder: string): string[] {
 export function loadPackages(options: LoadOptions = {}): LoadReport {
   const start = process.hrtime.bigint();
   const folders = options.paths ?? defaultPackagePaths(options.repoRoot);
-  const cache = options.cacheDir === false ? undefined : options.cacheDir ?? join(homedir(), '.fhir', 'packages');
+  const cache = options.cacheDir === false ? undefined : options.cacheDir ?? defaultCacheDir();
   const locations = [...folders.flatMap(candidates), ...(cache ? candidates(cache) : [])];
   const packages: FhirPackage[] = [];
   const failures: LoadReport['failures'] = [];

@@ -87,10 +87,37 @@ export function expectedAt(slice: ProfileNode, segments: string[]): Expected | u
   return values.length ? { values, exact } : undefined;
 }
 
-function typeOf(value: unknown, item: Item, direct: boolean): string | undefined {
-  if (direct) return item.type;
-  if (typeof value === 'object' && value !== null && typeof (value as Json).resourceType === 'string') return (value as Json).resourceType as string;
-  return undefined;
+function resourceTypeOf(value: unknown): string | undefined {
+  return typeof value === 'object' && value !== null && typeof (value as Json).resourceType === 'string' ? ((value as Json).resourceType as string) : undefined;
+}
+
+/**
+ * FHIR types of the values a `type` discriminator path reaches: a choice element's from its JSON key
+ * (`valueQuantity` → Quantity), a resource's from resourceType, else the element's one declared type.
+ */
+export function typesAt(item: Item, segs: string[], target: ProfileNode, resolve: Resolver): string[] {
+  if (segs.length === 0) return [item.type];
+  const last = segs[segs.length - 1];
+  if (!/^[A-Za-z][A-Za-z0-9]*(\[x\])?$/.test(last)) {
+    return navigate(item.value, segs, resolve).map(resourceTypeOf).filter((t): t is string => t !== undefined);
+  }
+  const name = last.endsWith('[x]') ? last.slice(0, -3) : last;
+  const out: string[] = [];
+  for (const parent of navigate(item.value, segs.slice(0, -1), resolve)) {
+    if (typeof parent !== 'object' || parent === null || Array.isArray(parent)) continue;
+    const obj = parent as Json;
+    if (obj[name] !== undefined) {
+      for (const v of Array.isArray(obj[name]) ? (obj[name] as unknown[]) : [obj[name]]) {
+        const t = resourceTypeOf(v) ?? (!target.choice && target.types.length === 1 ? target.types[0].code : undefined);
+        if (t) out.push(t);
+      }
+      continue;
+    }
+    for (const key in obj) {
+      if (key.startsWith(name) && key.length > name.length && key.charCodeAt(name.length) < 91) out.push(key.slice(name.length));
+    }
+  }
+  return out;
 }
 
 function matchesDiscriminators(item: Item, slice: ProfileNode, slicing: Slicing, m: SliceMatcher, ctx: PackageContext): boolean {
@@ -114,9 +141,10 @@ function matchesDiscriminators(item: Item, slice: ProfileNode, slicing: Slicing,
         break;
       }
       case 'type': {
+        // A JSON key carries the type with a capital (`valueString`): compare codes case-insensitively.
         const target = nodeAt(slice, segs);
-        const actual = segs.length === 0 ? item.type : typeOf(values[0], item, false);
-        if (!target || !actual || !target.types.some((t) => t.code === actual)) return false;
+        const actual = target ? typesAt(item, segs, target, m.resolve).map((t) => t.toLowerCase()) : [];
+        if (!target || !actual.length || !actual.every((a) => target.types.some((t) => t.code.toLowerCase() === a))) return false;
         break;
       }
       case 'profile': {
