@@ -2,6 +2,7 @@
 import fs from 'node:fs';
 import type { HubConfig } from './config';
 import { openValidation, type HubValidation } from './conformance/hub-validation';
+import { TerminologyService } from './conformance/terminology-service';
 import { resourceTypes } from './fhir/definitions';
 import type { HubContext } from './fhir/hub-context';
 import { storePackageResources } from './fhir/package-resources';
@@ -42,6 +43,7 @@ export async function openHub(config: HubConfig, db?: Db): Promise<Hub> {
     registry,
     validate: validation.validate,
     knowsProfile: (canonical) => validation.validator?.registry.resolve(canonical)?.resource.resourceType === 'StructureDefinition',
+    terminology: new TerminologyService(validation.registry),
     now: () => new Date(),
   };
   if (config.validation.packageResources && validation.registry) await storePackageResources(ctx, validation.registry);

@@ -1,6 +1,7 @@
 // What every FHIR interaction needs: storage, the search registry, validation and settings.
 import type { OperationOutcomeIssue, Resource } from '@medplum/fhirtypes';
 import type { HubConfig } from '../config';
+import type { TerminologyService } from '../conformance/terminology-service';
 import type { AccessRule } from '../store/access-sql';
 import type { Db, Queryable } from '../store/db';
 import type { VersionWrite } from '../store/resource-store';
@@ -16,6 +17,8 @@ export interface HubContext {
   validate: ResourceValidator;
   /** Whether validate can check a resource against this profile (a StructureDefinition the hub holds, VALIDATION=full). */
   knowsProfile?: (canonical: string) => boolean;
+  /** The value sets and code systems the hub holds, for $expand, $validate-code and $lookup. */
+  terminology: TerminologyService;
   /** The clock; tests may pin it. */
   now: () => Date;
   /** Access control and audit (src/security); absent, everything is allowed and nothing recorded. */

@@ -83,15 +83,17 @@ describe('package conformance resources', () => {
     expect((await t.api.get('/fhir/Patient?nick=jo')).status).toBe(200);
   });
 
-  it('are stored once per package version: a second start writes nothing, and their SearchParameters are not used for search', async () => {
+  it('are stored once per package version: a second start writes nothing; their new search codes are searchable, redefined base codes are not', async () => {
     const count = async () => Number((await t.ctx.db.query<{ n: number }>('SELECT count(*)::int AS n FROM resource_history')).rows[0].n);
     const before = await count();
     const second = await openHub(t.ctx.config, t.testDb.db);
     expect(await count()).toBe(before);
-    // ans.fhir.fr.cds defines CareTeam?managingOrganization; served, but not a search parameter of the hub.
+    // ans.fhir.fr.cds defines CareTeam?managingOrganization, a code base R4 lacks: served, and searchable.
     const sp = await t.api.get('/fhir/SearchParameter?code=managingOrganization&base=CareTeam');
     expect(sp.body.total).toBeGreaterThan(0);
-    expect(second.ctx.registry.get('CareTeam', 'managingOrganization')).toBeUndefined();
-    expect((await t.api.get('/fhir/CareTeam?managingOrganization=Organization/x')).status).toBe(400);
+    expect(second.ctx.registry.get('CareTeam', 'managingOrganization')?.url).toBe(sp.body.entry[0].resource.url);
+    expect((await t.api.get('/fhir/CareTeam?managingOrganization=Organization/x')).status).toBe(200);
+    // ans.fhir.fr.gap redefines Slot?start: the base R4 definition stays.
+    expect(second.ctx.registry.get('Slot', 'start')?.url).toBe('http://hl7.org/fhir/SearchParameter/Slot-start');
   });
 });

@@ -4,7 +4,10 @@ import type { Queryable } from '../../store/db';
 import { errors } from '../errors';
 import type { HubContext } from '../hub-context';
 import type { FhirRequest, FhirResponse, HttpMethod } from '../request';
+import { expandOperation } from './expand';
+import { lookupOperation } from './lookup';
 import { validateOperation } from './validate';
+import { validateCodeOperation } from './validate-code';
 
 type Run = (ctx: HubContext, req: FhirRequest, tx?: Queryable) => Promise<FhirResponse>;
 
@@ -23,6 +26,12 @@ export interface OperationRoute {
 const operations: OperationRoute[] = [
   { name: 'validate', definition: 'http://hl7.org/fhir/OperationDefinition/Resource-validate', level: 'type', methods: ['POST'], run: validateOperation },
   { name: 'validate', definition: 'http://hl7.org/fhir/OperationDefinition/Resource-validate', level: 'instance', methods: ['GET', 'POST'], run: validateOperation },
+  // Terminology over what the hub holds (base R4 and the loaded packages): src/conformance/terminology-service.ts.
+  { name: 'expand', definition: 'http://hl7.org/fhir/OperationDefinition/ValueSet-expand', level: 'type', types: ['ValueSet'], methods: ['GET', 'POST'], run: expandOperation },
+  { name: 'expand', definition: 'http://hl7.org/fhir/OperationDefinition/ValueSet-expand', level: 'instance', types: ['ValueSet'], methods: ['GET', 'POST'], run: expandOperation },
+  { name: 'validate-code', definition: 'http://hl7.org/fhir/OperationDefinition/ValueSet-validate-code', level: 'type', types: ['ValueSet'], methods: ['GET', 'POST'], run: validateCodeOperation },
+  { name: 'validate-code', definition: 'http://hl7.org/fhir/OperationDefinition/ValueSet-validate-code', level: 'instance', types: ['ValueSet'], methods: ['GET', 'POST'], run: validateCodeOperation },
+  { name: 'lookup', definition: 'http://hl7.org/fhir/OperationDefinition/CodeSystem-lookup', level: 'type', types: ['CodeSystem'], methods: ['GET', 'POST'], run: lookupOperation },
 ];
 
 /** Adds operations implemented outside fhir/ (e.g. the subscriptions' $status and $events). */
