@@ -2,6 +2,7 @@
 import path from 'node:path';
 import { loadValidationSettings, type ValidationSettings } from './conformance/settings';
 import { loadSecuritySettings, type SecuritySettings } from './security/settings';
+import { optionsFromEnv, type SubscriptionOptions } from './subscriptions/options';
 
 export interface HubConfig {
   port: number;
@@ -19,6 +20,8 @@ export interface HubConfig {
   maxPageSize: number;
   defaultPageSize: number;
   security: SecuritySettings;
+  /** Matching and delivery of subscriptions in this process (SUBSCRIPTIONS=off leaves them to other replicas). */
+  subscriptions: { enabled: boolean; options: Partial<SubscriptionOptions> };
   validation: ValidationSettings;
 }
 
@@ -46,6 +49,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): HubConfig {
     logLevel: env.LOG_LEVEL ?? 'info',
     maxPageSize: 1000,
     defaultPageSize: 20,
+    subscriptions: { enabled: env.SUBSCRIPTIONS !== 'off', options: optionsFromEnv(env) },
     security: loadSecuritySettings(env, baseUrl, dataDir),
     validation: loadValidationSettings(env),
   };

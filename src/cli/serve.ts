@@ -6,6 +6,7 @@ import { loadDemoIfEmpty } from '../loaders/demo';
 import { logger } from '../logger';
 import { checkAuthPolicy, securityBanner } from '../security/startup';
 import { serve } from '../server/serve';
+import { startSubscriptions } from '../subscriptions';
 
 export async function runServe(config: HubConfig): Promise<void> {
   checkAuthPolicy(config);
@@ -14,15 +15,19 @@ export async function runServe(config: HubConfig): Promise<void> {
   if (missing.length) logger.warn({ missing }, `${missing.length} FHIR dependency packages are missing: what depends on them is not checked (FHIR_PACKAGE_PATH adds folders)`);
   if (config.loadDemo) await loadDemoIfEmpty(hub.ctx);
   const running = await serve(hub, config.port, config.host);
+  const subscriptions = config.subscriptions.enabled ? startSubscriptions(hub.ctx, config.subscriptions.options) : undefined;
   const engine = config.databaseUrl ? 'PostgreSQL' : `PGlite in ${config.dataDir}`;
   logger.info({ port: config.port, engine }, `fhir-hub listening: ${config.baseUrl}/metadata`);
   securityBanner(config);
   const onSignal = (signal: string) => {
     logger.info({ signal }, 'signal received');
-    running.stop().then(
-      () => process.exit(0),
-      (err) => (logger.error({ err }, 'shutdown failed'), process.exit(1)),
-    );
+    // The worker stops first: what it has not delivered stays in the database for the next start.
+    Promise.resolve(subscriptions?.stop())
+      .then(() => running.stop())
+      .then(
+        () => process.exit(0),
+        (err) => (logger.error({ err }, 'shutdown failed'), process.exit(1)),
+      );
   };
   process.once('SIGTERM', onSignal);
   process.once('SIGINT', onSignal);
