@@ -2,7 +2,7 @@
 import type { Resource } from '@medplum/fhirtypes';
 import { postJson, putJson } from '../support/fhir-api';
 import type { TestHub } from '../support/test-hub';
-import { auth, makeKey, RPPS, seedInternal, signToken, startSecureHub, TestIssuer, type TestKey } from '../support/security';
+import { auth, RPPS, seedInternal, signToken, startSecureHub, TestIssuer, type TestKey } from '../support/security';
 
 const GP = '810000000001'; // in A's care team, médecin traitant of B (through a role), author about D
 const OUTSIDER = '810000000002';
@@ -17,10 +17,7 @@ const observation = (id: string, subject: string, extra: object = {}): Resource 
   ({ resourceType: 'Observation', id, status: 'final', code: { coding: [{ system: 'http://loinc.org', code: '1234-5' }] }, subject: { reference: `Patient/${subject}` }, ...extra }) as Resource;
 
 beforeAll(async () => {
-  issuer = new TestIssuer();
-  await issuer.start();
-  key = await makeKey('k1');
-  issuer.keys.push(key);
+  ({ issuer, key } = await TestIssuer.withKey());
   t = await startSecureHub(issuer, { BREAK_GLASS: 'on' });
   await seedInternal(t, [
     practitioner('gp', GP),

@@ -15,10 +15,7 @@ let key: TestKey;
 let t: TestHub;
 
 beforeAll(async () => {
-  issuer = new TestIssuer();
-  await issuer.start();
-  key = await makeKey('k1');
-  issuer.keys.push(key);
+  ({ issuer, key } = await TestIssuer.withKey());
   t = await startSecureHub(issuer);
   await seedInternal(t, [
     { resourceType: 'Practitioner', id: 'gp', identifier: [{ system: RPPS, value: GP.slice(1) }] },

@@ -8,10 +8,7 @@ let key: TestKey;
 let t: TestHub;
 
 beforeAll(async () => {
-  issuer = new TestIssuer();
-  await issuer.start();
-  key = await makeKey('k1');
-  issuer.keys.push(key);
+  ({ issuer, key } = await TestIssuer.withKey());
   t = await startSecureHub(issuer, { CORS_ORIGINS: 'https://app.example' });
   await seedInternal(t, [
     { resourceType: 'Practitioner', id: 'pro', identifier: [{ system: RPPS, value: PRO.slice(1) }] },

@@ -27,6 +27,15 @@ export class TestIssuer {
   url = '';
   jwksFetches = 0;
 
+  /** A started issuer holding one signing key (kid k1), the usual start of a security test. */
+  static async withKey(): Promise<{ issuer: TestIssuer; key: TestKey }> {
+    const issuer = new TestIssuer();
+    await issuer.start();
+    const key = await makeKey('k1');
+    issuer.keys.push(key);
+    return { issuer, key };
+  }
+
   async start(): Promise<void> {
     this.server = http.createServer((req, res) => {
       if (req.url === '/jwks') {
