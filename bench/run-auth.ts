@@ -1,6 +1,9 @@
 // `npm run bench:auth`: the cost of security (issue 5). One PostgreSQL database with 12 Synthea bundles,
-// two hub processes on it — auth and audit off, then on — and the same reads by id and code searches
-// at 32 connections against each, the secured one with a bearer token of a system client.
+// hub processes on it — auth and audit off, then on (and, with --compare <dir>, the secured hub of another
+// checkout, e.g. the code before a change) — and the same reads by id and code searches at 32 connections
+// against each, the secured ones with a bearer token of a system client. Phases alternate between the hubs,
+// round after round, so each comparison is made under the same load of a shared machine.
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Command } from 'commander';
@@ -16,21 +19,30 @@ import { loadBundles } from './lib/synthea';
 const opts = new Command()
   .option('--postgres <url>', 'PostgreSQL server', 'postgres://postgres@127.0.0.1:5432/postgres')
   .option('--seconds <n>', 'measured seconds per phase', '10')
+  .option('--rounds <n>', 'rounds of phases (figures are the median over rounds)', '1')
   .option('--audit <on|off>', 'audit on the secured hub', 'on')
+  .option('--compare <dir>', 'another checkout whose secured hub is measured too ("before")')
+  .option('--write', 'write the figures into docs/performance.md between the bench-auth markers')
   .parse()
-  .opts<{ postgres: string; seconds: string; audit: string }>();
+  .opts<{ postgres: string; seconds: string; rounds: string; audit: string; compare?: string; write?: boolean }>();
 
 const SEARCH = '/fhir/Observation?code=http%3A%2F%2Floinc.org%7C8867-4';
+const BEGIN = '<!-- bench-auth:begin (written by `npm run bench:auth -- --write`; edit outside the markers) -->';
+const END = '<!-- bench-auth:end -->';
 
-async function hub(env: Record<string, string>) {
+async function hub(env: Record<string, string>, cwd?: string) {
   const port = await freePort();
   const base = { HOST: '127.0.0.1', PORT: String(port), DEMO: '0', LOG_LEVEL: 'warn', RATE_LIMIT_PER_MINUTE: '0', BASE_URL: `http://127.0.0.1:${port}/fhir` };
-  return startChild({ name: `hub AUTH=${env.AUTH}`, script: 'src/cli/main.ts', args: ['serve'], env: { ...base, ...env }, port, readyPath: '/readyz' });
+  return startChild({ name: `hub AUTH=${env.AUTH}${cwd ? ` (${cwd})` : ''}`, script: 'src/cli/main.ts', args: ['serve'], env: { ...base, ...env }, port, readyPath: '/readyz', cwd });
 }
 
 function withToken(request: ReturnType<typeof randomReads>, token?: string) {
   return token ? { ...request, headers: { ...request.headers, authorization: `Bearer ${token}` } } : request;
 }
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+/** Milliseconds of CPU (hub + PostgreSQL) per answered request. */
+const cpuMs = (r: LoadResult) => (r.perSecond > 0 ? ((r.cpu.server + r.cpu.postgres) * 1000) / r.perSecond : NaN);
 
 async function main(): Promise<void> {
   const load = { connections: 32, seconds: Number(opts.seconds), warmupSeconds: 3 };
@@ -39,19 +51,65 @@ async function main(): Promise<void> {
   const open = await hub({ ...db.env, AUTH: 'off' });
   const imported = await runImport(await loadBundles(path.resolve(REPO, '../shared/test-data/synthea'), 12), hubPoster(open.url));
   const paths = sampleIds(imported.ids).map((id) => `/fhir/${id}`);
-  const secured = await hub({ ...db.env, AUTH: 'on', AUDIT: opts.audit, HUB_SIGNING_KEY_FILE: keyFile });
-  const token = await makeDevelopmentToken(loadConfig({ ...db.env, AUTH: 'on', HOST: '127.0.0.1', HUB_SIGNING_KEY_FILE: keyFile, BASE_URL: `${secured.url}/fhir` }), { client: 'bench', scope: 'system/*.rs', minutes: '30' });
-  const results: Record<string, LoadResult> = {};
-  for (const [name, target, token_] of [['off', open, undefined], ['on', secured, token]] as const) {
-    results[`read ${name}`] = await runLoad(target.url, withToken(randomReads(paths), token_), load);
-    results[`search ${name}`] = await runLoad(target.url, withToken(randomReads([SEARCH]), token_), load);
+  const securedEnv = { ...db.env, AUTH: 'on', AUDIT: opts.audit, HUB_SIGNING_KEY_FILE: keyFile };
+  const tokenFor = (url: string) =>
+    makeDevelopmentToken(loadConfig({ ...db.env, AUTH: 'on', HOST: '127.0.0.1', HUB_SIGNING_KEY_FILE: keyFile, BASE_URL: `${url}/fhir` }), { client: 'bench', scope: 'system/*.rs', minutes: '30' });
+  const targets: { name: string; url: string; pid: number; token?: string }[] = [{ name: 'off', url: open.url, pid: open.pid }];
+  if (opts.compare) {
+    const before = await hub(securedEnv, path.resolve(opts.compare));
+    targets.push({ name: 'on, before', url: before.url, pid: before.pid, token: await tokenFor(before.url) });
   }
-  for (const [k, r] of Object.entries(results)) console.log(`${k.padEnd(12)} ${Math.round(r.perSecond)} req/s p50 ${r.p50} ms p99 ${r.p99} ms${r.failed ? ` ${r.failed} failed (${r.statuses})` : ''}`);
+  const secured = await hub(securedEnv);
+  targets.push({ name: 'on', url: secured.url, pid: secured.pid, token: await tokenFor(secured.url) });
+  const results: Record<string, LoadResult[]> = {};
+  for (let round = 0; round < Number(opts.rounds); round++) {
+    for (const [what, request] of [['read', randomReads(paths)], ['search', randomReads([SEARCH])]] as const) {
+      // The order turns each round: a hub measured right after another pays for that one's background work
+      // (its audit flushes, autovacuum of what it wrote), so no hub always comes second.
+      for (const target of targets.map((_, i) => targets[(i + round) % targets.length])) {
+        // CPU of the hub process and of PostgreSQL's backends on the database: what a request costs, whatever else
+        // the shared machine runs (throughput alone moves with the other sessions' load).
+        const r = await runLoad(target.url, withToken(request, target.token), load, { pid: target.pid, database: db.database });
+        (results[`${what} ${target.name}`] ??= []).push(r);
+        console.log(`round ${round + 1} ${what.padEnd(6)} ${target.name.padEnd(10)} ${Math.round(r.perSecond)} req/s p50 ${r.p50} ms p99 ${r.p99} ms, CPU ${cpuMs(r).toFixed(2)} ms/request, other load ${r.cpu.other.toFixed(1)} cores${r.failed ? ` ${r.failed} failed (${r.statuses})` : ''}`);
+      }
+    }
+  }
+  const rate = (key: string) => median(results[key].map((r) => r.perSecond));
+  const cpu = (key: string) => median(results[key].map(cpuMs));
+  const lines = [
+    `${new Date().toISOString().replace(/\.\d+Z$/, 'Z')}, 12 Synthea bundles on PostgreSQL, 32 connections, ${opts.rounds} round(s) of ${opts.seconds} s per phase (median), load average at the end: ${os.loadavg().map((x) => x.toFixed(1)).join(' ')}; audit ${opts.audit}.`,
+    '',
+    `| | ${targets.map((t) => `auth ${t.name}`).join(' | ')} |`,
+    `|---|${targets.map(() => '---|').join('')}`,
+  ];
   for (const what of ['read', 'search']) {
-    const off = results[`${what} off`].perSecond;
-    const on = results[`${what} on`].perSecond;
-    console.log(`${what}: auth + audit=${opts.audit} cost ${Math.round((100 * (off - on)) / off)} % of the throughput (target ≤ 15 %)`);
+    const off = rate(`${what} off`);
+    const cells = targets.map((t) => {
+      const on = rate(`${what} ${t.name}`);
+      return t.name === 'off' ? `${Math.round(on)} req/s` : `${Math.round(on)} req/s (${Math.round((100 * (on - off)) / off)} %)`;
+    });
+    lines.push(`| ${what === 'read' ? 'read by id' : 'code search'} | ${cells.join(' | ')} |`);
   }
+  // On a machine of its own the hub and PostgreSQL are CPU-bound: throughput goes as 1 / CPU per request.
+  for (const what of ['read', 'search']) {
+    const off = cpu(`${what} off`);
+    const cells = targets.map((t) => {
+      const on = cpu(`${what} ${t.name}`);
+      return t.name === 'off' ? `${off.toFixed(2)} ms` : `${on.toFixed(2)} ms (throughput ${Math.round(100 * (off / on - 1))} %)`;
+    });
+    lines.push(`| ${what === 'read' ? 'read' : 'search'}: CPU per request, hub + PostgreSQL | ${cells.join(' | ')} |`);
+  }
+  console.log(lines.join('\n'));
+  if (opts.write) writeReport(lines.join('\n'));
+}
+
+function writeReport(text: string, file = path.join(REPO, 'docs/performance.md')): void {
+  const current = existsSync(file) ? readFileSync(file, 'utf8') : '# Performance\n';
+  const block = `${BEGIN}\n${text}\n${END}`;
+  const start = current.indexOf(BEGIN);
+  const end = current.indexOf(END);
+  writeFileSync(file, start >= 0 && end > start ? current.slice(0, start) + block + current.slice(end + END.length) : `${current.trimEnd()}\n\n${block}\n`);
 }
 
 main()

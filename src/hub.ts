@@ -14,6 +14,8 @@ import { migrate } from './store/migrate';
 import { openSecurity, type HubSecurity } from './security';
 import { openPglite } from './store/pglite';
 import { openPostgres } from './store/postgres';
+import { installSubscriptions } from './subscriptions/install';
+import { installLetters } from './workflows/liaison/install';
 
 export { baseValidator } from './conformance/hub-validation';
 
@@ -49,6 +51,8 @@ export async function openHub(config: HubConfig, db?: Db): Promise<Hub> {
   if (config.validation.packageResources && validation.registry) await storePackageResources(ctx, validation.registry);
   const security = await openSecurity(ctx);
   ctx.guard = security.guard;
+  installSubscriptions(ctx);
+  installLetters(ctx);
   const close = async () => {
     await security.close();
     await database.close();

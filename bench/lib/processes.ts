@@ -41,9 +41,11 @@ export async function startChild(opts: {
   readyPath: string;
   nodeFlags?: string[];
   readyTimeoutMs?: number;
+  /** Another checkout of the hub to run (bench:auth --compare); default this one. */
+  cwd?: string;
 }): Promise<Child> {
   const argv = [...(opts.nodeFlags ?? []), '--import', 'tsx', opts.script, ...(opts.args ?? [])];
-  const child = spawn(process.execPath, argv, { cwd: REPO, env: { ...process.env, ...opts.env }, stdio: ['ignore', 'ignore', 'pipe'] });
+  const child = spawn(process.execPath, argv, { cwd: opts.cwd ?? REPO, env: { ...process.env, ...opts.env }, stdio: ['ignore', 'ignore', 'pipe'] });
   alive.add(child);
   let stderr = '';
   child.stderr!.on('data', (c: Buffer) => (stderr = (stderr + c.toString()).slice(-4000)));
@@ -72,3 +74,19 @@ export async function startChild(opts: {
 process.once('exit', () => {
   for (const child of alive) child.kill('SIGKILL');
 });
+
+/**
+ * A hub (`fhir-hub serve`) on 127.0.0.1 as the benchmarks run it: AUTH=off and no rate limit, so the feature is
+ * measured rather than the security layer (bench:auth measures that), logs at warn.
+ */
+export async function startBenchHub(storage: Record<string, string>, env: Record<string, string> = {}): Promise<Child> {
+  const port = await freePort();
+  return startChild({
+    name: 'hub',
+    script: 'src/cli/main.ts',
+    args: ['serve'],
+    env: { ...storage, PORT: String(port), HOST: '127.0.0.1', DEMO: '0', LOG_LEVEL: 'warn', AUTH: 'off', RATE_LIMIT_PER_MINUTE: '0', BASE_URL: `http://127.0.0.1:${port}/fhir`, ...env },
+    port,
+    readyPath: '/readyz',
+  });
+}

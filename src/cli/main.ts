@@ -1,10 +1,11 @@
 #!/usr/bin/env node
-// The fhir-hub command: serve, migrate, import, reindex, validate, packages, token.
+// The fhir-hub command: serve, migrate, import, reindex, validate, packages, clients, token.
 import { Command } from 'commander';
 import { loadConfig } from '../config';
 import { openDatabase, openHub } from '../hub';
 import { logger } from '../logger';
 import { migrate } from '../store/migrate';
+import { clientsAdd, clientsList, clientsRemove, type ClientAddOptions } from './clients';
 import { runImport } from './import';
 import { runPackagesInstall, runPackagesList } from './packages';
 import { runReindex } from './reindex';
@@ -81,6 +82,41 @@ packages
   .action(() => {
     process.exitCode = runPackagesList();
   });
+
+/** Runs a clients command on the migrated database; a refused registration is a message and exit 1, not a stack. */
+async function withClientsDb(fn: (db: Awaited<ReturnType<typeof openDatabase>>) => Promise<void>): Promise<void> {
+  const db = await openDatabase(loadConfig());
+  try {
+    await migrate(db);
+    await fn(db);
+  } catch (err) {
+    console.error(`fhir-hub clients: ${(err as Error).message}`);
+    process.exitCode = 1;
+  } finally {
+    await db.close();
+  }
+}
+
+const clients = program.command('clients').description('SMART Backend Services clients allowed to ask POST /auth/token (table security_client)');
+clients
+  .command('add')
+  .description("register a client with its public keys (a JWKS file or URL) and the system/ scopes it may be granted")
+  .argument('<id>', 'client id: the iss and sub of its assertions')
+  .requiredOption('--scope <scopes>', 'space-separated system/ scopes, e.g. "system/Patient.rs system/DocumentReference.cruds"')
+  .option('--jwks <file>', "file with the client's public JWKS")
+  .option('--jwks-uri <url>', "where the hub fetches the client's JWKS (https)")
+  .option('--organization <id>', 'Organization id the client acts for')
+  .option('--replace', 'replace a client registered under the same id')
+  .action(async (id: string, opts: ClientAddOptions) => withClientsDb((db) => clientsAdd(db, id, opts, console.log)));
+clients
+  .command('list')
+  .description('list the registered clients: id, scopes, keys, organisation')
+  .action(async () => withClientsDb((db) => clientsList(db, console.log)));
+clients
+  .command('remove')
+  .description('remove a client: it gets no new token (those issued expire within 5 minutes)')
+  .argument('<id>', 'client id')
+  .action(async (id: string) => withClientsDb((db) => clientsRemove(db, id, console.log)));
 
 program
   .command('token')

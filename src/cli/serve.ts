@@ -6,7 +6,7 @@ import { loadDemoIfEmpty } from '../loaders/demo';
 import { logger } from '../logger';
 import { checkAuthPolicy, securityBanner } from '../security/startup';
 import { serve } from '../server/serve';
-import { startSubscriptions } from '../subscriptions';
+import { startSubscriptions, WebsocketChannel } from '../subscriptions';
 
 export async function runServe(config: HubConfig): Promise<void> {
   checkAuthPolicy(config);
@@ -16,13 +16,16 @@ export async function runServe(config: HubConfig): Promise<void> {
   if (config.loadDemo) await loadDemoIfEmpty(hub.ctx);
   const running = await serve(hub, config.port, config.host);
   const subscriptions = config.subscriptions.enabled ? startSubscriptions(hub.ctx, config.subscriptions.options) : undefined;
+  // Every replica takes websockets: a client bound to any of them is told of events matched by any other.
+  const websockets = new WebsocketChannel(hub.ctx, { allowPlainBind: !config.security.authEnabled });
+  websockets.attach(running.server);
   const engine = config.databaseUrl ? 'PostgreSQL' : `PGlite in ${config.dataDir}`;
   logger.info({ port: config.port, engine }, `fhir-hub listening: ${config.baseUrl}/metadata`);
   securityBanner(config);
   const onSignal = (signal: string) => {
     logger.info({ signal }, 'signal received');
     // The worker stops first: what it has not delivered stays in the database for the next start.
-    Promise.resolve(subscriptions?.stop())
+    Promise.all([subscriptions?.stop(), websockets.close()])
       .then(() => running.stop())
       .then(
         () => process.exit(0),

@@ -55,6 +55,7 @@ export const errors = {
   invalidJson: (text: string) => new FhirError(400, { code: 'structure', text, id: 'HUB-0401' }),
   unprocessable: (issues: OperationOutcomeIssue[]) => new FhirError(422, issues),
   unprocessableText: (text: string, expression?: string) => new FhirError(422, { code: 'business-rule', text, expression, id: 'HUB-0422R' }),
+  forbidden: (text: string) => new FhirError(403, { code: 'forbidden', text, id: 'HUB-0403' }),
   notFound: (text: string) => new FhirError(404, { code: 'not-found', text, id: 'HUB-0404' }),
   gone: (text: string, headers: Record<string, string> = {}) =>
     new FhirError(410, { code: 'deleted', text, id: 'HUB-0410' }, headers),

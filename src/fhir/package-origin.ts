@@ -3,7 +3,7 @@ import type { Resource } from '@medplum/fhirtypes';
 import type { StoredVersion } from '../store/resource-store';
 import { errors } from './errors';
 
-export const SERVED_TYPES = ['StructureDefinition', 'ValueSet', 'CodeSystem', 'SearchParameter', 'ImplementationGuide'];
+export const SERVED_TYPES = ['StructureDefinition', 'ValueSet', 'CodeSystem', 'SearchParameter', 'ImplementationGuide', 'PlanDefinition'];
 export const ORIGIN_SYSTEM = 'https://fhir-hub.fr/CodeSystem/origin';
 
 /** The package key (`id#version`) a resource was stored from, or undefined for a client's own resource. */

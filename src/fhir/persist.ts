@@ -66,16 +66,27 @@ function toStored(w: VersionWrite, rid: number): StoredVersion {
   return { rid, resType: w.resType, id: w.id, version: w.version, lastUpdated: w.lastUpdated, deleted: w.method === 'delete', content: w.content };
 }
 
+/** A client's write through its type's rule (ctx.writeRules), which may rewrite or refuse it. */
+export async function applyWriteRule(ctx: HubContext, tx: Queryable, resource: Resource, current: StoredVersion | undefined): Promise<Resource> {
+  const rule = ctx.writeRules?.get(resource.resourceType);
+  return rule ? rule.beforeStore(tx, resource, current) : resource;
+}
+
 /** Creates a resource with the id it carries (the caller assigned it). */
-export async function persistCreate(ctx: HubContext, tx: Queryable, resource: Resource): Promise<Written> {
+export async function persistCreate(ctx: HubContext, tx: Queryable, given: Resource): Promise<Written> {
+  const resource = await applyWriteRule(ctx, tx, given, undefined);
   const lastUpdated = ctx.now().toISOString();
   const { write, resource: stamped } = prepareWrite(ctx, resource, 1, lastUpdated, 'create');
   const [rid] = await storeVersions(ctx, tx, [write]);
   return { version: toStored(write, rid), resource: stamped, changed: true, created: true };
 }
 
-/** Creates or updates `resource` (which carries its id), given the current row locked by the caller. */
-export async function persistUpdate(ctx: HubContext, tx: Queryable, resource: Resource, current: StoredVersion | undefined): Promise<Written> {
+/**
+ * Creates or updates `resource` (which carries its id), given the current row locked by the caller.
+ * `asHub`: the hub's own change (e.g. a subscription's status), which skips the type's client write rule.
+ */
+export async function persistUpdate(ctx: HubContext, tx: Queryable, given: Resource, current: StoredVersion | undefined, asHub = false): Promise<Written> {
+  const resource = asHub ? given : await applyWriteRule(ctx, tx, given, current);
   if (current && !current.deleted && current.content && sameContent(JSON.parse(current.content), resource)) {
     return { version: current, resource: JSON.parse(current.content), changed: false, created: false };
   }
@@ -90,6 +101,7 @@ export async function persistUpdate(ctx: HubContext, tx: Queryable, resource: Re
 /** Logical delete: a new version marked deleted; index rows go. A missing or deleted resource is a no-op. */
 export async function persistDelete(ctx: HubContext, tx: Queryable, current: StoredVersion): Promise<StoredVersion | undefined> {
   if (current.deleted) return undefined;
+  await ctx.writeRules?.get(current.resType)?.beforeDelete?.(tx, current);
   const write: VersionWrite = {
     rid: current.rid,
     resType: current.resType,

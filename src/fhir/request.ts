@@ -17,6 +17,8 @@ export interface FhirRequest {
     ifNoneMatch?: string;
     ifModifiedSince?: string;
     prefer?: string;
+    /** The Accept header, for the operations that can answer in another format (e.g. $summary in HTML). */
+    accept?: string;
   };
 }
 
@@ -25,6 +27,8 @@ export interface FhirResponse {
   /** The resource to send, or the stored JSON text when it can be sent untouched. */
   resource?: Resource;
   json?: string;
+  /** A body that is not FHIR JSON (an HTML rendering), sent as is with its media type. */
+  raw?: { contentType: string; body: string };
   headers: Record<string, string>;
 }
 

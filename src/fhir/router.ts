@@ -55,8 +55,18 @@ export function route(req: FhirRequest): Interaction {
   throw errors.notFound(`No FHIR endpoint at /${p.join('/')}`);
 }
 
+/** The interaction of a type served by its own store (ctx.backends), or the generic one. */
+function routeIn(ctx: HubContext, req: FhirRequest): Interaction {
+  const p = req.path;
+  // A Bundle a workflow takes over (e.g. a FHIR document POSTed to Bundle is a letter to file: docs/letters.md).
+  const intake = p.length === 1 && p[0] === 'Bundle' && req.method === 'POST' ? ctx.bundleIntakes?.find((i) => i.takes(req.body, 'create')) : undefined;
+  if (intake) return intake.run;
+  const backend = ctx.backends && p.length > 0 ? (ctx.backends[p[0]] ?? (p.length >= 3 && !p[2].startsWith('$') && p[2] !== '_history' ? ctx.backends[p[2]] : undefined)) : undefined;
+  return backend?.route(req) ?? route(req);
+}
+
 export function dispatch(ctx: HubContext, req: FhirRequest, tx?: Queryable): Promise<FhirResponse> {
   // The guard (src/security) sees every interaction, Bundle entries included, refused ones too.
-  if (ctx.guard) return ctx.guard.around(req, tx, () => route(req)(ctx, req, tx));
-  return route(req)(ctx, req, tx);
+  if (ctx.guard) return ctx.guard.around(req, tx, () => routeIn(ctx, req)(ctx, req, tx));
+  return routeIn(ctx, req)(ctx, req, tx);
 }

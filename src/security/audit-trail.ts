@@ -1,20 +1,17 @@
-// The audit trail (IHE BALP): AuditEvents stored as resources; writes audited in their own transaction, reads in batches.
-import { randomUUID } from 'node:crypto';
-import type { Resource } from '@medplum/fhirtypes';
+// The audit trail (IHE BALP) in the append-only audit_log: writes audited in their own transaction, the rest in batches.
 import type { HubContext } from '../fhir/hub-context';
-import { prepareWrite } from '../fhir/persist';
 import { logger } from '../logger';
 import { patientsOf } from '../store/access-sql';
+import { insertAuditEntries } from '../store/audit-log';
 import type { Queryable } from '../store/db';
-import { writeVersions, type VersionWrite } from '../store/resource-store';
-import { buildAuditEvent, type AuditRecord } from './audit-event';
+import { toEntry, type AuditRecord } from './audit-event';
 
 /** A record whose patients are looked up when the batch is written: the rows a search returned, an instance read. */
 export interface PendingRecord extends AuditRecord {
   lookupRids?: number[];
 }
 
-const BATCH_SIZE = 200;
+const BATCH_SIZE = 500;
 const FLUSH_DELAY_MS = 200;
 
 export class AuditTrail {
@@ -41,10 +38,10 @@ export class AuditTrail {
   /** Writes records inside the caller's transaction: they commit, or roll back, with the write they describe. */
   async writeInTransaction(tx: Queryable, records: AuditRecord[]): Promise<void> {
     if (!this.enabled || records.length === 0) return;
-    await writeVersions(tx, records.map((r) => this.toWrite(r)));
+    await insertAuditEntries(tx, records.map(toEntry));
   }
 
-  /** Writes everything queued so far; resolves once it is stored. */
+  /** Writes everything queued so far; resolves once it is stored (shutdown and tests wait on it). */
   flush(): Promise<void> {
     if (this.timer) clearTimeout(this.timer);
     this.timer = undefined;
@@ -56,21 +53,18 @@ export class AuditTrail {
 
   private async writeBatch(batch: PendingRecord[]): Promise<void> {
     try {
+      // One lookup for the whole batch: the patients of every row searches returned and instances read.
       const rids = [...new Set(batch.flatMap((r) => r.lookupRids ?? []))];
       const patients = await patientsOf(this.ctx.db, rids);
       for (const rec of batch) {
         const found = (rec.lookupRids ?? []).flatMap((rid) => patients.get(rid) ?? []);
-        rec.patients = [...new Set([...rec.patients, ...found])];
+        if (found.length) rec.patients = [...new Set([...rec.patients, ...found])];
       }
-      await this.ctx.db.transaction((tx) => writeVersions(tx, batch.map((r) => this.toWrite(r))));
+      // No transaction: one statement is atomic, and BEGIN/COMMIT would be two more round trips.
+      await insertAuditEntries(this.ctx.db, batch.map(toEntry));
     } catch (err) {
       // The trail must not fail silently: a lost batch is an error in the logs with its size.
       logger.error({ err, lost: batch.length }, 'audit events could not be written');
     }
-  }
-
-  private toWrite(rec: AuditRecord): VersionWrite {
-    const event = { ...buildAuditEvent(rec, this.ctx.config.baseUrl), id: randomUUID() } as Resource;
-    return prepareWrite(this.ctx, event, 1, this.ctx.now().toISOString(), 'create').write;
   }
 }

@@ -1,6 +1,6 @@
 // Access control around every interaction and write (SMART scopes, care relationships, consent) and its audit.
 import { FhirError } from '../fhir/errors';
-import type { HubContext, InteractionGuard } from '../fhir/hub-context';
+import type { Caller, HubContext, InteractionGuard, ReturnedRow } from '../fhir/hub-context';
 import type { FhirRequest, FhirResponse } from '../fhir/request';
 import { compartmentParams } from '../fhir/search/compartments';
 import { disallowedRids, instanceAccess, patientsOf } from '../store/access-sql';
@@ -8,6 +8,7 @@ import type { Queryable } from '../store/db';
 import type { VersionWrite } from '../store/resource-store';
 import type { AuditRecord } from './audit-event';
 import type { AuditTrail } from './audit-trail';
+import { callerOf } from './caller';
 import { classify, type InteractionKind } from './interaction-kind';
 import { currentRequest, inFrame, type Frame, type Principal, type RequestState } from './request-context';
 import type { Permission } from './scopes';
@@ -34,8 +35,13 @@ export class SecurityGuard implements InteractionGuard {
     return currentRequest()?.principal.access;
   }
 
-  noteReturned(rows: { rid: number; resType: string; id: string }[]): void {
-    currentRequest()?.frame?.returned.push(...rows.map((r) => ({ rid: Number(r.rid), resType: r.resType, id: r.id })));
+  caller(): Caller | undefined {
+    const principal = currentRequest()?.principal;
+    return principal ? callerOf(principal) : undefined;
+  }
+
+  noteReturned(rows: ReturnedRow[]): void {
+    currentRequest()?.frame?.returned.push(...rows.map((r) => ({ rid: r.rid === undefined ? undefined : Number(r.rid), resType: r.resType, id: r.id, patients: r.patients })));
   }
 
   async around(req: FhirRequest, tx: Queryable | undefined, run: () => Promise<FhirResponse>): Promise<FhirResponse> {
@@ -70,20 +76,23 @@ export class SecurityGuard implements InteractionGuard {
   }
 
   private record(state: RequestState, kind: InteractionKind, req: FhirRequest, status: number, problem: string | undefined, patients: string[], frame: Frame) {
-    const isSearch = kind.code.startsWith('search');
+    // Searches and type/system histories list what they returned; the other interactions name their instance.
+    const isSearch = kind.code.startsWith('search') || kind.code === 'history-type' || kind.code === 'history-system';
     const instance = kind.type && kind.id && !kind.compartment ? [`${kind.type}/${kind.id}`] : [];
     const returned = frame.returned.map((r) => `${r.resType}/${r.id}`);
+    // Rows of the resource table have their patients looked up with the batch; audit rows carry theirs.
+    const known = frame.returned.flatMap((r) => r.patients ?? []);
     return {
       kind,
       principal: state.principal,
       source: state.source,
       status,
       problem,
-      patients,
+      patients: known.length ? [...new Set([...patients, ...known])] : patients,
       resources: isSearch ? returned : instance,
       query: isSearch ? new URLSearchParams(req.params).toString() : undefined,
       recorded: this.ctx.now().toISOString(),
-      lookupRids: frame.returned.map((r) => r.rid),
+      lookupRids: frame.returned.flatMap((r) => (r.rid === undefined ? [] : [r.rid])),
     };
   }
 
@@ -91,9 +100,6 @@ export class SecurityGuard implements InteractionGuard {
     if (kind.type === 'AuditEvent' && kind.write) throw securityErrors.forbidden('AuditEvents are written by the hub alone; clients cannot create, change or delete them');
     const scopes = principal.scopes;
     if (principal.unrestricted || !scopes || !kind.permission) return;
-    if (kind.code === 'history-system' || kind.code === 'history-type') {
-      if (principal.access?.care) throw securityErrors.forbidden('History across resources is not available to a professional; search, or ask for the history of one resource');
-    }
     if (kind.code === 'search-system' || kind.code === 'history-system') {
       const types = kind.types ?? [];
       if (types.length === 0 && !scopes.permitsEveryType('s')) throw securityErrors.insufficientScope('A search across every type needs a wildcard scope such as system/*.s');
@@ -107,14 +113,19 @@ export class SecurityGuard implements InteractionGuard {
   private async instance(principal: Principal, kind: InteractionKind, q: Queryable): Promise<{ allowed: boolean; patients: string[] }> {
     const access = principal.access?.care ? { care: principal.access.care } : undefined;
     if (!access && !this.trail.enabled) return { allowed: true, patients: [] };
+    // Unrestricted reads, the hot path: the read notes the row it served (read.ts) and the audit batch
+    // looks its patients up, two round trips fewer per request than asking here.
+    if (!access && kind.code === 'read') return { allowed: true, patients: kind.type === 'Patient' ? [kind.id!] : [] };
     return instanceAccess(q, access, kind.type!, kind.id!);
   }
 
   async beforeWrite(tx: Queryable, writes: VersionWrite[]): Promise<void> {
+    // Before the caller check: an AuditEvent stored as a resource (an import, the hub's own dispatch) would sit
+    // where the AuditEvent endpoints never look (they serve the audit log), so it is refused to everyone.
+    if (writes.some((w) => w.resType === 'AuditEvent')) throw securityErrors.forbidden('AuditEvents are written by the hub alone; clients cannot create, change or delete them');
     const state = currentRequest();
     if (!state) return;
     const { principal } = state;
-    if (writes.some((w) => w.resType === 'AuditEvent')) throw securityErrors.forbidden('AuditEvents are written by the hub alone; clients cannot create, change or delete them');
     const deletions = writes.filter((w) => w.method === 'delete' && w.rid !== undefined);
     if (this.trail.enabled && deletions.length > 0) {
       const patients = await patientsOf(tx, deletions.map((w) => w.rid!));

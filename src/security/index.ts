@@ -1,5 +1,6 @@
 // The security layer of the hub (SMART App Launch v2, Backend Services, IHE BALP): assembled once per hub.
 import type { HubContext } from '../fhir/hub-context';
+import { auditEventBackend } from './audit-endpoint';
 import { AuditTrail } from './audit-trail';
 import { Authenticator } from './authenticate';
 import { BackendServices } from './backend-services';
@@ -53,5 +54,7 @@ export async function openSecurity(ctx: HubContext): Promise<HubSecurity> {
   const backend = hubKey ? new BackendServices(ctx.db, settings, hubKey, issuer, tokenUrl) : undefined;
   const security = { settings, guard, trail, authenticator, backend, hubKey, hubIssuer: issuer, tokenUrl, jwksUrl, close: () => trail.flush() };
   byContext.set(ctx, security);
+  // AuditEvent lives in the audit log, not in the resource tables: its reads and searches are served from there.
+  ctx.backends = { ...ctx.backends, AuditEvent: auditEventBackend };
   return security;
 }

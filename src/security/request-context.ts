@@ -38,7 +38,7 @@ export interface RequestSource {
 
 /** One interaction being run (a request or a Bundle entry). */
 export interface Frame {
-  returned: { rid: number; resType: string; id: string }[];
+  returned: { rid?: number; resType: string; id: string; patients?: string[] }[];
   auditedWrites: number;
 }
 
@@ -63,4 +63,12 @@ export function inFrame<T>(frame: Frame, fn: () => Promise<T>): Promise<T> {
   const state = storage.getStore();
   if (!state) return fn();
   return storage.run({ ...state, frame }, fn);
+}
+
+/**
+ * Runs fn as the hub's own work, outside the caller's context: no scope, care relationship or audit applies.
+ * For look-ups the hub makes on its own behalf (e.g. identity vigilance when filing a letter), never for writes.
+ */
+export function asHub<T>(fn: () => T): T {
+  return storage.exit(fn);
 }

@@ -5,6 +5,8 @@ import { parseJsonText } from '../fhir/json-text';
 
 const JSON_TYPES = new Set(['application/fhir+json', 'application/json', 'application/json-patch+json']);
 const FORMAT_ALIASES = new Set(['json', 'application/json', 'application/fhir+json', 'application/json+fhir', 'text/json']);
+/** Accepted so that operations which render HTML ($summary) can; every other answer stays JSON. */
+const HTML_FORMATS = new Set(['html', 'text/html']);
 
 export function mediaType(header: string | undefined): string {
   return (header ?? '').split(';')[0].trim().toLowerCase();
@@ -14,7 +16,7 @@ export function mediaType(header: string | undefined): string {
 export function checkAcceptable(req: Request): void {
   const format = typeof req.query._format === 'string' ? req.query._format : undefined;
   if (format !== undefined) {
-    if (!FORMAT_ALIASES.has(format.toLowerCase())) throw errors.notAcceptable(`_format=${format} is not supported; this server speaks application/fhir+json`);
+    if (!FORMAT_ALIASES.has(format.toLowerCase()) && !HTML_FORMATS.has(format.toLowerCase())) throw errors.notAcceptable(`_format=${format} is not supported; this server speaks application/fhir+json`);
     return;
   }
   const accept = req.headers.accept;

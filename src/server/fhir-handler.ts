@@ -4,6 +4,7 @@ import type { HubContext } from '../fhir/hub-context';
 import type { FhirRequest, FhirResponse, HttpMethod } from '../fhir/request';
 import { errors } from '../fhir/errors';
 import { dispatch } from '../fhir/router';
+import { sendRawBinary, wantsRawBinary } from './binary-content';
 import { checkAcceptable, parseBody } from './content';
 
 function queryParams(req: Request): [string, string][] {
@@ -39,6 +40,7 @@ export function toFhirRequest(req: Request, mountPath: string): FhirRequest {
       ifNoneMatch: header(req, 'if-none-match'),
       ifModifiedSince: header(req, 'if-modified-since'),
       prefer: header(req, 'prefer'),
+      accept: header(req, 'accept'),
     },
   };
 }
@@ -46,6 +48,12 @@ export function toFhirRequest(req: Request, mountPath: string): FhirRequest {
 export function sendFhir(res: Response, out: FhirResponse, pretty: boolean, head: boolean): void {
   res.status(out.status);
   for (const [k, v] of Object.entries(out.headers)) res.setHeader(k, v);
+  if (out.raw) {
+    res.setHeader('Content-Type', out.raw.contentType);
+    if (head) res.setHeader('Content-Length', Buffer.byteLength(out.raw.body)), res.end();
+    else res.end(out.raw.body);
+    return;
+  }
   if (out.status === 204 || out.status === 304 || (!out.resource && !out.json)) {
     res.end();
     return;
@@ -60,10 +68,12 @@ export function sendFhir(res: Response, out: FhirResponse, pretty: boolean, head
 export function fhirHandler(ctx: HubContext, mountPath: string) {
   return async (req: Request, res: Response, next: NextFunction): Promise<void> => {
     try {
-      checkAcceptable(req);
+      const raw = wantsRawBinary(req, req.path.startsWith(mountPath) ? req.path.slice(mountPath.length) : req.path);
+      if (!raw) checkAcceptable(req);
       const fhirReq = toFhirRequest(req, mountPath);
       const out = await dispatch(ctx, fhirReq);
-      sendFhir(res, out, req.query._pretty === 'true', req.method === 'HEAD');
+      if (raw) sendRawBinary(req, res, out);
+      else sendFhir(res, out, req.query._pretty === 'true', req.method === 'HEAD');
     } catch (err) {
       next(err);
     }

@@ -2,6 +2,7 @@
 // search, include and instance check, so counts, pages, includes, chains and _has only ever see allowed rows.
 import { compartmentMembers, compartmentParams } from '../fhir/search/compartments';
 import type { Queryable } from './db';
+import { opposingPatientsSql } from './consent-sql';
 import { SqlParams } from './sql-builder';
 
 /** What the caller may see; every field narrows, none widens. */
@@ -24,7 +25,7 @@ export interface CareRelationship {
 
 /** Directory data: readable by every authenticated user. */
 export const DIRECTORY_TYPES = ['Practitioner', 'PractitionerRole', 'Organization', 'HealthcareService', 'Location', 'Schedule', 'Slot'];
-/** Outside the Patient compartment yet able to hold patient data: hidden from users bound to a care relationship. */
+/** Outside the Patient compartment yet able to hold patient data: for users bound to a care relationship, judged by securityContext (binaryAllowed). */
 const WITHHELD_TYPES = ['Binary'];
 
 function patientLinks(): [string, string][] {
@@ -54,18 +55,9 @@ function caredForPatients(p: SqlParams, c: CareRelationship): string {
       AND s.rid IN (SELECT a.rid FROM idx_reference a WHERE a.res_type IN ('DocumentReference', 'Composition') AND a.param = 'author' AND ${actorMatch(p, c, 'a', false)})`;
 }
 
-/** Patients who oppose the user: an active Consent whose provision denies one of the user's actors. */
-function opposingPatients(p: SqlParams, c: CareRelationship): string {
-  return `SELECT s.target_id FROM idx_reference s JOIN resource cr ON cr.rid = s.rid
-     WHERE s.res_type = 'Consent' AND s.param = 'patient' AND s.target_type = 'Patient'
-       AND s.rid IN (SELECT a.rid FROM idx_reference a WHERE a.res_type = 'Consent' AND a.param = 'actor' AND ${actorMatch(p, c, 'a', true)})
-       AND s.rid IN (SELECT k.rid FROM idx_token k WHERE k.res_type = 'Consent' AND k.param = 'status' AND k.code = 'active')
-       AND (cr.content::jsonb #>> '{provision,type}') = 'deny'`;
-}
-
 /** The condition on a Patient id expression. */
 function patientAllowed(p: SqlParams, c: CareRelationship, idExpr: string): string {
-  const conds = [`${idExpr} NOT IN (${opposingPatients(p, c)})`];
+  const conds = [`${idExpr} NOT IN (${opposingPatientsSql(p, c)})`];
   if (!c.breakGlass) conds.push(`${idExpr} IN (${caredForPatients(p, c)})`);
   if (c.patient !== undefined) conds.push(`${idExpr} = ${p.bind(c.patient)}`);
   return conds.join(' AND ');
@@ -73,9 +65,23 @@ function patientAllowed(p: SqlParams, c: CareRelationship, idExpr: string): stri
 
 function typeAllowed(rule: AccessRule, type: string): boolean {
   const t = rule.types;
-  if (t && (t.all ? t.except.includes(type) : !t.only.includes(type))) return false;
-  if (rule.care && WITHHELD_TYPES.includes(type)) return false;
-  return true;
+  return !(t && (t.all ? t.except.includes(type) : !t.only.includes(type)));
+}
+
+/**
+ * A Binary (FHIR R4 Binary.securityContext: "a resource whose access rules apply"): readable when it names a
+ * Patient the user may see, or a resource of such a patient's compartment (a letter's DocumentReference); a
+ * Binary without securityContext stays hidden from users bound to a care relationship.
+ */
+function binaryAllowed(p: SqlParams, c: CareRelationship, alias: string): string {
+  const ref = `(${alias}.content::jsonb -> 'securityContext' ->> 'reference')`;
+  const links = patientLinks();
+  // coalesce: without securityContext the comparisons are NULL, and NOT NULL would let the row through a check.
+  return `coalesce(${ref} LIKE 'Patient/%' AND ${patientAllowed(p, c, `split_part(${ref}, '/', 2)`)}, false)
+    OR EXISTS (SELECT 1 FROM resource sc JOIN idx_reference t ON t.rid = sc.rid
+         WHERE sc.res_type = split_part(${ref}, '/', 1) AND sc.id = split_part(${ref}, '/', 2) AND NOT sc.deleted
+           AND (t.res_type || '.' || t.param) = ANY(${p.bind(links.map(([type, param]) => `${type}.${param}`))}::text[])
+           AND t.target_type = 'Patient' AND ${patientAllowed(p, c, 't.target_id')})`;
 }
 
 /** The condition for rows of one known type. */
@@ -84,6 +90,7 @@ function typedCondition(p: SqlParams, rule: AccessRule, alias: string, type: str
   const c = rule.care;
   if (!c || DIRECTORY_TYPES.includes(type)) return 'TRUE';
   if (type === 'Patient') return patientAllowed(p, c, `${alias}.id`);
+  if (type === 'Binary') return `(${binaryAllowed(p, c, alias)})`;
   const params = compartmentParams('Patient', type);
   if (!params) return 'TRUE';
   return `${alias}.rid IN (SELECT t.rid FROM idx_reference t WHERE t.res_type = ${p.bind(type)} AND t.param = ANY(${p.bind(params)}::text[])
@@ -101,6 +108,7 @@ function anyTypeCondition(p: SqlParams, rule: AccessRule, alias: string): string
     const patientData = new Set(['Patient', ...links.map(([type]) => type), ...WITHHELD_TYPES]);
     conds.push(`(${alias}.res_type <> ALL(${p.bind([...patientData])}::text[])
       OR (${alias}.res_type = 'Patient' AND ${patientAllowed(p, c, `${alias}.id`)})
+      OR (${alias}.res_type = 'Binary' AND (${binaryAllowed(p, c, alias)}))
       OR ${alias}.rid IN (SELECT t.rid FROM idx_reference t
            WHERE (t.res_type || '.' || t.param) = ANY(${p.bind(links.map(([type, param]) => `${type}.${param}`))}::text[])
              AND t.target_type = 'Patient' AND ${patientAllowed(p, c, 't.target_id')}))`);
@@ -112,6 +120,18 @@ function anyTypeCondition(p: SqlParams, rule: AccessRule, alias: string): string
 export function accessCondition(p: SqlParams, rule: AccessRule | undefined, alias: string, type?: string): string {
   if (!rule) return 'TRUE';
   return type ? typedCondition(p, rule, alias, type) : anyTypeCondition(p, rule, alias);
+}
+
+/**
+ * The condition on an audit_log row `alias` (AuditEvent, served from its own table): the type must be
+ * readable, and a caller bound to a care relationship sees the events about at least one patient they
+ * may see — the rule the Patient compartment gives AuditEvent.patient in the generic engine.
+ */
+export function auditAccessCondition(p: SqlParams, rule: AccessRule | undefined, alias: string): string {
+  if (!rule) return 'TRUE';
+  if (!typeAllowed(rule, 'AuditEvent')) return 'FALSE';
+  if (!rule.care) return 'TRUE';
+  return `EXISTS (SELECT 1 FROM unnest(${alias}.patients) AS ap(id) WHERE ${patientAllowed(p, rule.care, 'ap.id')})`;
 }
 
 export interface InstanceAccess {

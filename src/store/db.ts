@@ -14,6 +14,12 @@ export interface Db extends Queryable {
   readonly engine: 'pglite' | 'postgres';
   /** Runs fn in one database transaction; commits when it resolves, rolls back when it throws. */
   transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T>;
+  /**
+   * Calls onPayload for each NOTIFY on `channel` (sent with pg_notify, delivered at commit) from any process on
+   * this database; resolves to a function that stops listening. Notifications sent while the listening
+   * connection is being re-established are lost: listeners must also catch up on their own.
+   */
+  listen(channel: string, onPayload: (payload: string) => void): Promise<() => Promise<void>>;
   close(): Promise<void>;
 }
 

@@ -45,6 +45,10 @@ export async function openPglite(dataDir?: string, existing?: PGlite): Promise<D
         }),
       ),
     exec: (sql) => lock.run(async () => void (await pg.exec(sql))),
+    async listen(channel, onPayload) {
+      const stop = await lock.run(() => pg.listen(channel, onPayload));
+      return () => lock.run(() => stop());
+    },
     close: () => lock.run(() => pg.close()),
   };
 }

@@ -1,5 +1,5 @@
 // PostgreSQL engine through a pg pool: production and multi-replica deployments.
-import { Pool, types } from 'pg';
+import { Pool, types, type PoolClient } from 'pg';
 import type { Db, Queryable, QueryResult } from './db';
 
 // bigint (int8) as JS number: sequence values stay far below 2^53.
@@ -36,6 +36,41 @@ export function openPostgres(connectionString: string, poolSize = 20): Db {
     async exec(sql) {
       await pool.query(sql);
     },
+    listen: (channel, onPayload) => listenOn(pool, channel, onPayload),
     close: () => pool.end(),
+  };
+}
+
+const RELISTEN_DELAY_MS = 1_000;
+
+/** LISTEN on a connection of its own, taken again after a failure (a database restart, a killed backend). */
+async function listenOn(pool: Pool, channel: string, onPayload: (payload: string) => void): Promise<() => Promise<void>> {
+  let stopped = false;
+  let client: PoolClient | undefined;
+  const connect = async (): Promise<void> => {
+    const c = await pool.connect();
+    c.on('notification', (n) => {
+      if (n.channel === channel) onPayload(n.payload ?? '');
+    });
+    c.on('error', () => {
+      c.release(true);
+      if (client === c) client = undefined;
+      if (!stopped) setTimeout(retry, RELISTEN_DELAY_MS).unref();
+    });
+    await c.query(`LISTEN "${channel.replace(/"/g, '')}"`);
+    client = c;
+  };
+  const retry = () => {
+    if (!stopped) connect().catch(() => setTimeout(retry, RELISTEN_DELAY_MS).unref());
+  };
+  await connect();
+  return async () => {
+    stopped = true;
+    const c = client;
+    client = undefined;
+    if (c) {
+      await c.query(`UNLISTEN *`).catch(() => undefined);
+      c.release();
+    }
   };
 }

@@ -72,8 +72,8 @@ function branchConditions(p: SqlParams, q: SearchQuery, baseUrl: string, access:
   return conds;
 }
 
-export function compileSearch(q: SearchQuery, baseUrl: string): CompiledSearch {
-  const p = new SqlParams();
+/** `p`: parameters already bound by the caller, when the search is one part of a larger statement. */
+export function compileSearch(q: SearchQuery, baseUrl: string, p = new SqlParams()): CompiledSearch {
   const conditions = [q, ...(q.union ?? [])].map((b) => branchConditions(p, b, baseUrl, q.access));
   const branches = conditions.map((c) => (c.length > 0 ? c.join(' AND ') : 'TRUE'));
   const where = branches.length === 1 ? `NOT r.deleted AND ${branches[0]}` : `NOT r.deleted AND (${branches.map((b) => `(${b})`).join(' OR ')})`;

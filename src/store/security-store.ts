@@ -68,3 +68,24 @@ export async function useAssertionId(q: Queryable, clientId: string, jti: string
   );
   return r.rows.length === 1;
 }
+
+export async function listClients(q: Queryable): Promise<(BackendClient & { createdAt: string })[]> {
+  const r = await q.query<{ client_id: string; jwks: string | null; jwks_uri: string | null; scope: string; organization: string | null; created_at: Date | string }>(
+    'SELECT client_id, jwks, jwks_uri, scope, organization, created_at FROM security_client ORDER BY client_id',
+  );
+  return r.rows.map((row) => ({
+    clientId: row.client_id,
+    jwks: row.jwks ?? undefined,
+    jwksUri: row.jwks_uri ?? undefined,
+    scope: row.scope,
+    organization: row.organization ?? undefined,
+    createdAt: new Date(row.created_at).toISOString(),
+  }));
+}
+
+/** Removes a client and its used assertion ids; false when there was no such client. */
+export async function removeClient(q: Queryable, clientId: string): Promise<boolean> {
+  await q.query('DELETE FROM security_assertion_jti WHERE client_id = $1', [clientId]);
+  const r = await q.query('DELETE FROM security_client WHERE client_id = $1 RETURNING client_id', [clientId]);
+  return r.rows.length === 1;
+}

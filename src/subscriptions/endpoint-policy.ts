@@ -36,7 +36,8 @@ export function isEndpointAllowed(endpoint: string | undefined, allow: string[])
 /** Why a subscription cannot be delivered through its channel, or undefined when it can. */
 export function channelProblem(sub: Subscription, allow: string[]): string | undefined {
   const type = sub.channel?.type;
-  if (type !== 'rest-hook') return `Channel type "${type ?? ''}" is not supported (only rest-hook)`;
+  if (type === 'websocket') return undefined;
+  if (type !== 'rest-hook') return `Channel type "${type ?? ''}" is not supported (rest-hook and websocket are)`;
   if (!sub.channel.endpoint) return 'The rest-hook channel has no endpoint';
   if (!isEndpointAllowed(sub.channel.endpoint, allow)) return `Endpoint ${sub.channel.endpoint} is not in the allowed list of endpoints`;
   return undefined;

@@ -76,6 +76,11 @@ export class Lifecycle {
         await setSubscriptionStatus(this.ctx, sub.id, 'error', problem, sub.version);
         return;
       }
+      // A websocket has no endpoint to shake hands with: the binding client gets the handshake on its socket.
+      if (sub.channelType === 'websocket') {
+        await setSubscriptionStatus(this.ctx, sub.id, 'active', undefined, sub.version);
+        return;
+      }
       const call =
         sub.kind === 'topic'
           ? bundleCall(sub, notificationBundle({ sub, baseUrl: this.ctx.config.baseUrl, status: 'requested', type: 'handshake', eventsSinceStart: await this.eventsSinceStart(sub.id), events: [], content: sub.content }))

@@ -14,7 +14,8 @@ import type { SubscriptionCache } from './subscription-cache';
  */
 export async function heartbeatPass(ctx: HubContext, cache: SubscriptionCache, options: SubscriptionOptions): Promise<number> {
   let sent = 0;
-  const due = cache.all().filter((s) => s.status === 'active' && s.kind === 'topic' && s.heartbeatSeconds && s.heartbeatSeconds > 0);
+  // Websocket heartbeats go out on the sockets (websocket-server.ts).
+  const due = cache.all().filter((s) => s.status === 'active' && s.kind === 'topic' && s.channelType === 'rest-hook' && s.heartbeatSeconds && s.heartbeatSeconds > 0);
   await Promise.all(
     due.map(async (sub) => {
       const claim = await ctx.db.query<{ n: number }>(
@@ -36,14 +37,19 @@ export async function heartbeatPass(ctx: HubContext, cache: SubscriptionCache, o
 
 const LIVE = `SELECT r.id FROM resource r WHERE r.res_type = 'Subscription' AND NOT r.deleted`;
 
-/** Removes delivered and failed notifications (any, for deleted subscriptions) and log lines older than the retention period. */
-export async function cleanupPass(ctx: HubContext, options: SubscriptionOptions): Promise<void> {
+/**
+ * Removes, past the retention period, delivered and failed notifications, those of deleted subscriptions and of
+ * websocket ones (pushed to whoever was bound, never claimed), and log lines; then what deleted subscriptions left.
+ */
+export async function cleanupPass(ctx: HubContext, options: SubscriptionOptions, websocketIds: string[] = []): Promise<void> {
   const secs = options.retentionMs / 1000;
   await ctx.db.query(
     `DELETE FROM subscription_notification WHERE occurred_at < now() - make_interval(secs => $1::double precision)
-       AND (state <> 'pending' OR sub_id NOT IN (${LIVE}))`,
-    [secs],
+       AND (state <> 'pending' OR sub_id NOT IN (${LIVE}) OR sub_id = ANY($2::text[]))`,
+    [secs, websocketIds],
   );
+  await ctx.db.query(`DELETE FROM subscription_private WHERE sub_id NOT IN (${LIVE})`);
+  await ctx.db.query(`DELETE FROM subscription_ws_token WHERE expires_at < now()`);
   await ctx.db.query(`DELETE FROM subscription_delivery_log WHERE at < now() - make_interval(secs => $1::double precision)`, [secs]);
   await ctx.db.query(`DELETE FROM subscription_state WHERE sub_id NOT IN (${LIVE}) AND sub_id NOT IN (SELECT sub_id FROM subscription_notification)`);
 }
@@ -60,7 +66,7 @@ export function scheduleMaintenance(ctx: HubContext, cache: SubscriptionCache, o
   };
   const tasks: ScheduledTask[] = [
     cron.schedule(options.heartbeatCron, track('heartbeat', () => heartbeatPass(ctx, cache, options)), { name: `subscription-heartbeat-${options.workerId}`, noOverlap: true }),
-    cron.schedule(options.cleanupCron, track('clean-up', () => cleanupPass(ctx, options)), { name: `subscription-cleanup-${options.workerId}`, noOverlap: true }),
+    cron.schedule(options.cleanupCron, track('clean-up', () => cleanupPass(ctx, options, cache.all().filter((s) => s.channelType === 'websocket').map((s) => s.id))), { name: `subscription-cleanup-${options.workerId}`, noOverlap: true }),
   ];
   return async () => {
     for (const t of tasks) await t.destroy();

@@ -1,15 +1,14 @@
 // Matches outbox events against subscriptions (R4 §2.46.6 criteria; Backport IG topic triggers and filters) and queues notifications.
-import type { Resource } from '@medplum/fhirtypes';
 import type { HubContext } from '../fhir/hub-context';
-import { matchRids } from '../fhir/search/execute';
-import { parseSearch } from '../fhir/search/parse';
+import { matchingIdsMany } from '../fhir/search/execute';
+import { parseSearch, type SearchQuery } from '../fhir/search/parse';
 import type { Queryable } from '../store/db';
-import { readCurrentByRids } from '../store/resource-store';
 import { logger } from '../logger';
 import type { ParsedSubscription } from './model';
 import type { SubscriptionOptions } from './options';
 import { readOutbox, type OutboxEvent, type OutboxHoleTracker } from './outbox-reader';
 import type { SubscriptionCache } from './subscription-cache';
+import { announceQueued } from './wakeups';
 import { topicSearchParams, type Topic } from './topics';
 
 /** Subscriptions whose events are recorded: active ones, and errored ones so `$events` can replay what they missed. */
@@ -33,51 +32,57 @@ export function candidatesOf(sub: ParsedSubscription, topics: Map<string, Topic>
   return topic.triggers.map((t) => ({ resourceType: t.resourceType, params: topicSearchParams(topic, t, sub.filters), actions: t.interactions }));
 }
 
-/** The ids among `ids` (all of `resourceType`) whose current version matches `params`. */
-async function matchingIds(ctx: HubContext, q: Queryable, resourceType: string, params: [string, string][], ids: string[]): Promise<Set<string>> {
-  const query = parseSearch(ctx.registry, resourceType, [...params, ['_id', ids.join(',')]], { lenient: false, defaultCount: ids.length, maxCount: ids.length });
-  const rows = await matchRids(ctx, q, query, ids.length);
-  return new Set(rows.map((r) => r.id));
+interface Plan {
+  sub: ParsedSubscription;
+  relevant: OutboxEvent[];
+  /** Index of its search in the batch's queries; undefined when every relevant event matches. */
+  query?: number;
 }
 
-/** The events of `events` each subscription receives, in outbox order. */
-export async function matchEvents(ctx: HubContext, q: Queryable, subs: ParsedSubscription[], topics: Map<string, Topic>, events: OutboxEvent[], options: SubscriptionOptions): Promise<Map<string, OutboxEvent[]>> {
-  const out = new Map<string, OutboxEvent[]>();
-  let contentByRid: Map<number, Resource> | undefined;
-  const contentOf = async (rid: number): Promise<Resource | undefined> => {
-    if (!contentByRid) {
-      const versions = await readCurrentByRids(q, [...new Set(events.map((e) => e.rid))]);
-      contentByRid = new Map(versions.filter((v) => v.content).map((v) => [v.rid, JSON.parse(v.content!) as Resource]));
-    }
-    return contentByRid.get(rid);
-  };
+/**
+ * The events of `events` each subscription receives, in outbox order. Every search a batch needs (criteria, topic
+ * triggers with their filters, the owner's access rule, as in the owner's own searches) runs in one statement. A
+ * deletion cannot be checked against an access rule, so restricted owners are not told of one.
+ */
+export async function matchEvents(ctx: HubContext, q: Queryable, subs: ParsedSubscription[], topics: Map<string, Topic>, events: OutboxEvent[]): Promise<Map<string, OutboxEvent[]>> {
+  const plans: Plan[] = [];
+  const queries: SearchQuery[] = [];
   for (const sub of subs) {
     if (!RECORDING.has(sub.status)) continue;
-    const matched = new Set<number>();
+    const restricted = sub.owner.access !== undefined;
+    const mine: Plan[] = [];
     try {
       for (const c of candidatesOf(sub, topics)) {
-        const relevant = events.filter((e) => e.resType === c.resourceType && c.actions.has(e.action));
+        const relevant = events.filter((e) => e.resType === c.resourceType && c.actions.has(e.action) && (e.action !== 'delete' || (c.params.length === 0 && !restricted)));
         if (relevant.length === 0) continue;
-        const live = relevant.filter((e) => e.action !== 'delete');
-        const ids = live.length > 0 && c.params.length > 0 ? await matchingIds(ctx, q, c.resourceType, c.params, [...new Set(live.map((e) => e.id))]) : undefined;
-        for (const e of relevant) {
-          if (e.action === 'delete' ? c.params.length === 0 : !ids || ids.has(e.id)) matched.add(e.seq);
+        const mustSearch = relevant.some((e) => e.action !== 'delete') && (c.params.length > 0 || restricted);
+        if (!mustSearch) {
+          mine.push({ sub, relevant });
+          continue;
         }
+        const query = parseSearch(ctx.registry, c.resourceType, c.params, { lenient: false, defaultCount: 1, maxCount: 1 });
+        queries.push(restricted ? { ...query, access: sub.owner.access } : query);
+        mine.push({ sub, relevant, query: queries.length - 1 });
       }
     } catch (err) {
       logger.warn({ err, subscription: sub.id }, 'subscription criteria cannot be evaluated; events skipped');
       continue;
     }
-    const list: OutboxEvent[] = [];
-    for (const e of events) {
-      if (!matched.has(e.seq)) continue;
-      if (!options.access.allowsEverything && e.action !== 'delete') {
-        const resource = await contentOf(e.rid);
-        if (!resource || !options.access.canSee(sub.owner, resource)) continue;
-      }
-      list.push(e);
-    }
-    if (list.length > 0) out.set(sub.id, list);
+    plans.push(...mine);
+  }
+  const liveRids = [...new Set(events.filter((e) => e.action !== 'delete').map((e) => e.rid))];
+  const found = await matchingIdsMany(ctx, q, queries, liveRids);
+  const matched = new Map<string, Set<number>>();
+  for (const plan of plans) {
+    const ids = plan.query === undefined ? undefined : found[plan.query];
+    let set = matched.get(plan.sub.id);
+    if (!set) matched.set(plan.sub.id, (set = new Set()));
+    for (const e of plan.relevant) if (e.action === 'delete' || !ids || ids.has(e.id)) set.add(e.seq);
+  }
+  const out = new Map<string, OutboxEvent[]>();
+  for (const [subId, seqs] of matched) {
+    const list = events.filter((e) => seqs.has(e.seq));
+    if (list.length > 0) out.set(subId, list);
   }
   return out;
 }
@@ -85,13 +90,18 @@ export async function matchEvents(ctx: HubContext, q: Queryable, subs: ParsedSub
 /** Numbers the matched events per subscription and stores one pending notification each. */
 async function queueNotifications(q: Queryable, matches: Map<string, OutboxEvent[]>): Promise<number> {
   const cols = { sub: [] as string[], num: [] as number[], seq: [] as number[], type: [] as string[], id: [] as string[], version: [] as number[], action: [] as string[], at: [] as string[] };
+  if (matches.size === 0) return 0;
+  // Two statements for any number of subscriptions: make sure each has a state row, then reserve its numbers.
+  const subIds = [...matches.keys()];
+  await q.query(`INSERT INTO subscription_state (sub_id) SELECT unnest($1::text[]) ON CONFLICT (sub_id) DO NOTHING`, [subIds]);
+  const counters = await q.query<{ sub_id: string; n: number }>(
+    `UPDATE subscription_state s SET events_since_start = s.events_since_start + v.n
+       FROM unnest($1::text[], $2::int[]) AS v(sub_id, n) WHERE s.sub_id = v.sub_id RETURNING s.sub_id, s.events_since_start AS n`,
+    [subIds, subIds.map((id) => matches.get(id)!.length)],
+  );
+  const last = new Map(counters.rows.map((row) => [row.sub_id, Number(row.n)]));
   for (const [subId, list] of matches) {
-    const r = await q.query<{ n: number }>(
-      `UPDATE subscription_state SET events_since_start = events_since_start + $2 WHERE sub_id = $1 RETURNING events_since_start AS n`,
-      [subId, list.length],
-    );
-    let next = Number(r.rows[0]?.n ?? list.length) - list.length + 1;
-    if (!r.rows[0]) await q.query(`INSERT INTO subscription_state (sub_id, events_since_start) VALUES ($1, $2)`, [subId, list.length]);
+    let next = last.get(subId)! - list.length + 1;
     for (const e of list) {
       cols.sub.push(subId);
       cols.num.push(next++);
@@ -131,9 +141,10 @@ export async function matchPass(ctx: HubContext, cache: SubscriptionCache, topic
     const { events, cursor } = await readOutbox(tx, last, options.matchBatch, holes);
     if (cursor === last) return { events: 0, queued: 0 };
     const subs = await cache.refresh(tx);
-    const matches = await matchEvents(ctx, tx, subs, topics, events, options);
+    const matches = await matchEvents(ctx, tx, subs, topics, events);
     const queued = await queueNotifications(tx, matches);
     await tx.query(`UPDATE subscription_cursor SET last_seq = $1 WHERE name = 'outbox'`, [cursor]);
+    if (queued > 0) await announceQueued(tx, [...matches.keys()]);
     return { events: events.length, queued };
   });
 }

@@ -4,7 +4,7 @@ import { errors } from '../fhir/errors';
 import type { HubContext } from '../fhir/hub-context';
 import { readCurrent, readVersion } from '../store/resource-store';
 import { parseSubscription, type PayloadContent, type ParsedSubscription } from './model';
-import { notificationBundle, statusParameters, type NotificationEvent } from './notification-bundle';
+import { notificationBundle, statusParameters, type NotificationEvent, type NotificationType } from './notification-bundle';
 
 /** The most events one $events call returns. */
 export const MAX_EVENTS_PER_CALL = 1000;
@@ -68,10 +68,10 @@ export function eventsQueryFromParams(params: [string, string][]): EventsQuery {
 }
 
 /**
- * GET Subscription/[id]/$events: the recorded events in a range, as a notification Bundle (type history, status
+ * GET Subscription/[id]/$events (and what a websocket is sent, as event-notification): the recorded events in a range, as a notification Bundle (type history, status
  * Parameters of type query-event first). Events stay replayable whatever their delivery state, until clean-up.
  */
-export async function subscriptionEvents(ctx: HubContext, id: string, query: EventsQuery = {}): Promise<Bundle> {
+export async function subscriptionEvents(ctx: HubContext, id: string, query: EventsQuery = {}, type: NotificationType = 'query-event'): Promise<Bundle> {
   const { sub } = await loadSubscription(ctx, id);
   const content = query.content ?? sub.content;
   const r = await ctx.db.query<Record<string, unknown>>(
@@ -95,5 +95,5 @@ export async function subscriptionEvents(ctx: HubContext, id: string, query: Eve
     }
     events.push(e);
   }
-  return notificationBundle({ sub, baseUrl: ctx.config.baseUrl, status: sub.status, type: 'query-event', eventsSinceStart: await eventsSinceStart(ctx, id), events, content });
+  return notificationBundle({ sub, baseUrl: ctx.config.baseUrl, status: sub.status, type, eventsSinceStart: await eventsSinceStart(ctx, id), events, content });
 }

@@ -1,5 +1,4 @@
 // Delivery settings (FHIR R4 §2.46.7 "Subscription management"): polling, retries with back-off, endpoint allow-list.
-import { allowAll, type AccessPolicy } from './access';
 
 export interface RetryPolicy {
   /** Delay before the second attempt; doubles at each failure. */
@@ -22,6 +21,8 @@ export interface SubscriptionOptions {
   requestTimeoutMs: number;
   /** How many notifications one sender pass claims (one per subscription at most). */
   claimBatch: number;
+  /** Most events one topic notification carries, and one claim of an R4 criteria subscription covers. */
+  deliveryBatch: number;
   /** How many outbox rows one matcher pass reads. */
   matchBatch: number;
   /** node-cron pattern of the heartbeat check (seconds field allowed). */
@@ -30,13 +31,13 @@ export interface SubscriptionOptions {
   cleanupCron: string;
   /** Delivered and failed notifications and log lines older than this are removed. */
   retentionMs: number;
-  /** The access policy: which resources a subscription's owner may see. */
-  access: AccessPolicy;
   /** A name for this process in logs and claims. */
   workerId: string;
 }
 
-export const DEFAULT_RETRY: RetryPolicy = { initialDelayMs: 1_000, maxDelayMs: 3_600_000, giveUpAfterMs: 24 * 3_600_000 };
+// A 5-minute ceiling: a receiver back from an outage gets its backlog within 5 minutes; a dead one is still
+// tried for 24 h (about 290 attempts, on the head event of each subscription only).
+export const DEFAULT_RETRY: RetryPolicy = { initialDelayMs: 1_000, maxDelayMs: 300_000, giveUpAfterMs: 24 * 3_600_000 };
 
 export function defaultOptions(): SubscriptionOptions {
   return {
@@ -45,11 +46,11 @@ export function defaultOptions(): SubscriptionOptions {
     endpointAllow: [],
     requestTimeoutMs: 10_000,
     claimBatch: 200,
-    matchBatch: 500,
+    deliveryBatch: 20,
+    matchBatch: 2000,
     heartbeatCron: '*/5 * * * * *',
     cleanupCron: '17 * * * *',
     retentionMs: 30 * 24 * 3_600_000,
-    access: allowAll,
     workerId: `hub-${process.pid}-${Math.random().toString(36).slice(2, 8)}`,
   };
 }

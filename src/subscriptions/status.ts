@@ -19,7 +19,7 @@ export async function setSubscriptionStatus(ctx: HubContext, id: string, status:
     const next: Subscription = { ...sub, status };
     if (status === 'error' && error) next.error = error.slice(0, 1000);
     else delete next.error;
-    const w = await persistUpdate(ctx, tx, next, current);
+    const w = await persistUpdate(ctx, tx, next, current, true);
     return w.changed;
   });
 }

@@ -2,6 +2,7 @@
 import type { Subscription } from '@medplum/fhirtypes';
 import type { Queryable } from '../store/db';
 import { parseSubscription, type ParsedSubscription } from './model';
+import { readPrivates } from './private-store';
 
 interface Entry {
   version: number;
@@ -27,9 +28,15 @@ export class SubscriptionCache {
         `SELECT id, version, content FROM resource WHERE res_type = 'Subscription' AND id = ANY($1::text[]) AND NOT deleted`,
         [changed],
       );
+      const privates = await readPrivates(q, changed);
       for (const row of c.rows) {
-        const raw = JSON.parse(row.content) as Subscription;
-        this.byId.set(row.id, { version: Number(row.version), raw, parsed: parseSubscription(raw, Number(row.version)) });
+        const stored = JSON.parse(row.content) as Subscription;
+        const kept = privates.get(row.id);
+        // The resource holds masked headers; delivery needs the values the client wrote.
+        const raw = kept ? { ...stored, channel: { ...stored.channel, header: kept.headers } } : stored;
+        const parsed = parseSubscription(raw, Number(row.version));
+        parsed.owner = { subscriptionId: row.id, ownerRef: kept?.ownerRef, access: kept?.access };
+        this.byId.set(row.id, { version: Number(row.version), raw, parsed });
       }
       await q.query(`INSERT INTO subscription_state (sub_id) SELECT unnest($1::text[]) ON CONFLICT (sub_id) DO NOTHING`, [changed]);
     }

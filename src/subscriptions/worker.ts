@@ -9,6 +9,7 @@ import { OutboxHoleTracker } from './outbox-reader';
 import { NotificationSender } from './sender';
 import { SubscriptionCache } from './subscription-cache';
 import { loadTopics, type Topic } from './topics';
+import { listenQueued } from './wakeups';
 
 export interface SubscriptionsHandle {
   /** Stops polling and cron tasks, and waits for deliveries in flight. The database stays open. */
@@ -77,6 +78,11 @@ export function startSubscriptions(ctx: HubContext, start: StartOptions = {}): S
     }
   };
   const running = loop();
+  // Another process queued notifications: deliver now rather than at the next poll.
+  const unlisten = listenQueued(ctx.db, wake).catch((err) => {
+    logger.warn({ err }, 'subscription worker cannot LISTEN; it polls');
+    return async () => undefined;
+  });
 
   return {
     topics,
@@ -85,6 +91,7 @@ export function startSubscriptions(ctx: HubContext, start: StartOptions = {}): S
     async stop() {
       stopped = true;
       wakeUp?.();
+      await (await unlisten)();
       await running;
       await stopMaintenance();
       await sender.drain();

@@ -47,6 +47,7 @@ it('is a valid R4 CapabilityStatement for a JSON server', () => {
 it('lists every R4 resource type, each with the interactions and conditional support implemented', () => {
   expect([...byType.keys()].sort()).toEqual([...resourceTypes()].sort());
   for (const r of byType.values()) {
+    if (r.type === 'AuditEvent') continue; // the audit log, read-only: next test
     expect(r.interaction!.map((i) => i.code).sort()).toEqual(['create', 'delete', 'history-instance', 'history-type', 'patch', 'read', 'search-type', 'update', 'vread']);
     expect(r).toMatchObject({
       versioning: 'versioned-update',
@@ -60,6 +61,17 @@ it('lists every R4 resource type, each with the interactions and conditional sup
   }
 });
 
+it('states AuditEvent as the read-only audit log it is: no write, no include, its own search parameters', async () => {
+  const r = byType.get('AuditEvent')!;
+  expect(r.interaction!.map((i) => i.code).sort()).toEqual(['history-instance', 'history-type', 'read', 'search-type', 'vread']);
+  expect(r).toMatchObject({ updateCreate: false, conditionalCreate: false, conditionalUpdate: false, conditionalDelete: 'not-supported' });
+  expect(r.searchInclude).toBeUndefined();
+  expect(r.searchRevInclude).toBeUndefined();
+  // With AUTH=off nobody is refused, but the log takes no write: 405 (with auth on, the guard's 403 comes first).
+  const write = await t.api.post('/fhir/AuditEvent').set('Content-Type', 'application/fhir+json').send(JSON.stringify({ resourceType: 'AuditEvent' }));
+  expect(write.status).toBe(405);
+});
+
 it('states the system interactions and the patch formats implemented, no more', () => {
   expect(cs.rest![0].interaction!.map((i) => i.code).sort()).toEqual(['batch', 'history-system', 'search-system', 'transaction']);
   const formats = [...(cs.patchFormat ?? [])].sort();
@@ -68,7 +80,7 @@ it('states the system interactions and the patch formats implemented, no more', 
   expect(cs.rest![0].operation).toBeUndefined();
 });
 
-it.each(['Patient', 'Observation', 'Encounter', 'Practitioner', 'PractitionerRole', 'Organization', 'CarePlan', 'CareTeam'])(
+it.each(['Patient', 'Observation', 'Encounter', 'Practitioner', 'PractitionerRole', 'Organization', 'CarePlan', 'CareTeam', 'AuditEvent'])(
   'every search parameter declared for %s is accepted by a search',
   async (type) => {
     const params = byType.get(type)!.searchParam ?? [];
@@ -115,4 +127,12 @@ it('states each hub its own base URL and search parameters (nothing cached acros
   } finally {
     await other.close();
   }
+});
+
+it('says where websockets bind, which subscription topics exist, and the Subscription operations', () => {
+  const ext = cs.rest![0].extension ?? [];
+  expect(ext).toContainEqual({ url: 'http://hl7.org/fhir/StructureDefinition/capabilitystatement-websocket', valueUrl: 'ws://localhost:8080/ws/subscriptions' });
+  const topics = ext.filter((e) => e.url.endsWith('capabilitystatement-subscriptiontopic-canonical')).map((e) => e.valueCanonical);
+  expect(topics).toEqual(expect.arrayContaining(['https://fhir-hub.fr/SubscriptionTopic/task-changed', 'https://fhir-hub.fr/SubscriptionTopic/document-received']));
+  expect(byType.get('Subscription')!.operation!.map((o) => o.name)).toEqual(expect.arrayContaining(['status', 'events', 'get-ws-binding-token', 'delivery-log']));
 });

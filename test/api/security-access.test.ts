@@ -2,7 +2,7 @@
 import type { Resource } from '@medplum/fhirtypes';
 import { postJson, putJson } from '../support/fhir-api';
 import type { TestHub } from '../support/test-hub';
-import { auth, RPPS, seedInternal, signToken, startSecureHub, TestIssuer, type TestKey } from '../support/security';
+import { auth, RPPS, seedInternal, signToken, startSecureHub, storedAuditEvents, TestIssuer, type TestKey } from '../support/security';
 
 const GP = '810000000001'; // in A's care team, médecin traitant of B (through a role), author about D
 const OUTSIDER = '810000000002';
@@ -139,10 +139,9 @@ test('break the glass: the relationship waived for a stated reason, and flagged 
   const res = await t.api.get('/fhir/Patient/E').set(auth(outsider)).set('X-Break-Glass', 'unconscious patient in the ER');
   expect(res.status).toBe(200);
   expect((await t.api.get('/fhir/Patient/E').set(auth(outsider)).set('X-Break-Glass', '  ')).status).toBe(403);
-  await t.hub.security.trail.flush();
-  const rows = await t.ctx.db.query<{ content: string }>(`SELECT content FROM resource WHERE res_type = 'AuditEvent' AND content LIKE '%unconscious patient%'`);
-  expect(rows.rows).toHaveLength(1);
-  const event = JSON.parse(rows.rows[0].content);
+  const rows = (await storedAuditEvents(t)).filter((e) => JSON.stringify(e).includes('unconscious patient'));
+  expect(rows).toHaveLength(1);
+  const event = JSON.parse(JSON.stringify(rows[0]));
   expect(event.purposeOfEvent[0].coding[0].code).toBe('BTG');
   expect(event.entity).toEqual(expect.arrayContaining([expect.objectContaining({ what: { reference: 'Patient/E' } })]));
 });

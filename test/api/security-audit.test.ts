@@ -7,7 +7,7 @@ import { validateBase } from '../../src/conformance/base';
 import { registerClient } from '../../src/store/security-store';
 import { postJson, putJson } from '../support/fhir-api';
 import type { TestHub } from '../support/test-hub';
-import { auth, makeKey, RPPS, seedInternal, signToken, startSecureHub, TestIssuer, type TestKey } from '../support/security';
+import { auth, makeKey, RPPS, seedInternal, signToken, startSecureHub, storedAuditEvents, TestIssuer, type TestKey } from '../support/security';
 
 const GP = '810000000001';
 let issuer: TestIssuer;
@@ -30,11 +30,8 @@ afterAll(async () => {
 
 const gp = (scope = 'user/*.cruds') => signToken({ key, issuer: issuer.issuer, professional: GP, scope });
 
-async function auditEvents(): Promise<AuditEvent[]> {
-  await t.hub.security.trail.flush();
-  const r = await t.ctx.db.query<{ content: string }>("SELECT content FROM resource WHERE res_type = 'AuditEvent' ORDER BY rid");
-  return r.rows.map((row) => JSON.parse(row.content) as AuditEvent);
-}
+/** The audit log's events in the order written (the log is its own table: src/store/audit-log.ts). */
+const auditEvents = (): Promise<AuditEvent[]> => storedAuditEvents(t);
 
 /** Runs an interaction and returns the AuditEvents it left. */
 async function newEvents(interaction: () => Promise<unknown>): Promise<AuditEvent[]> {

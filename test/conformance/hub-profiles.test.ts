@@ -31,6 +31,11 @@ describeIfShared('hub profiles (profiles/)', () => {
       ['problemes', 1, 1],
       ['traitements', 1, 1],
       ['allergies', 1, 1],
+      ['vaccinations', 0, 1],
+      ['equipe-de-soins', 0, 1],
+      ['plans-de-soins', 0, 1],
+      ['courriers', 0, 1],
+      ['signes-vitaux', 0, 1],
     ]);
     expect(section.slices[0].children.find((c) => c.name === 'code')!.pattern).toEqual({ coding: [{ system: 'http://loinc.org', code: '11450-4' }] });
     // Base elements the differential does not touch are kept with their base cardinality.

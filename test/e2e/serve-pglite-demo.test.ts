@@ -16,7 +16,8 @@ function freshDataDir(): string {
   return d.dir;
 }
 
-const DEMO_COUNTS: Record<string, number> = { Patient: 30, Practitioner: 15, PractitionerRole: 15, Organization: 7, CareTeam: 30, CarePlan: 30 };
+// Organization: the 7 structures and the hub's identity-vigilance queue.
+const DEMO_COUNTS: Record<string, number> = { Patient: 30, Practitioner: 15, PractitionerRole: 15, Organization: 8, CareTeam: 30, CarePlan: 30 };
 
 it('loads the demo territory on first start, answers health checks, and keeps data across a restart', async () => {
   const dataDir = freshDataDir();

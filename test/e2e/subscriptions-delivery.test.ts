@@ -1,47 +1,9 @@
 // A real hub process delivers rest-hook notifications from its outbox (FHIR R4 §2.46): after a write,
 // and — when the process was killed with SIGKILL between the write and the delivery — after a restart.
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { freePort, killAll, sleep, startHub, tempDir, type HubProcess } from './support/hub-process';
+import { activeRestHook, Receiver, waitFor } from './support/receiver';
 
 jest.setTimeout(120_000);
-
-interface Received {
-  method: string;
-  url: string;
-}
-
-/** A receiver on 127.0.0.1 that records every request; it can go down and come back on the same port. */
-class Receiver {
-  received: Received[] = [];
-  private server?: http.Server;
-  constructor(readonly port: number) {}
-  async up(): Promise<void> {
-    this.server = http.createServer((req, res) => {
-      req.resume();
-      req.on('end', () => {
-        this.received.push({ method: req.method!, url: req.url! });
-        res.writeHead(200).end();
-      });
-    });
-    await new Promise<void>((resolve) => this.server!.listen(this.port, '127.0.0.1', resolve));
-    expect((this.server.address() as AddressInfo).port).toBe(this.port);
-  }
-  async down(): Promise<void> {
-    this.server?.closeAllConnections();
-    await new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
-  }
-}
-
-async function waitFor<T>(what: string, fn: () => T | undefined | Promise<T | undefined>, timeoutMs = 20_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await fn();
-    if (v) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(100);
-  }
-}
 
 const data = tempDir('hub-subs-');
 let receiver: Receiver;
@@ -74,17 +36,7 @@ afterAll(async () => {
 });
 
 it('activates a rest-hook subscription and notifies its endpoint of a matching write', async () => {
-  const sub = await post('Subscription', {
-    resourceType: 'Subscription',
-    status: 'requested',
-    reason: 'CPTS worklist',
-    criteria: 'Task?status=requested',
-    channel: { type: 'rest-hook', endpoint: `http://127.0.0.1:${receiver.port}/hook`, payload: 'application/fhir+json' },
-  });
-  await waitFor('the subscription to be active', async () => {
-    const res = await fetch(`${hub.origin}/fhir/Subscription/${sub.id}`);
-    return ((await res.json()) as { status: string }).status === 'active';
-  });
+  await activeRestHook(hub.origin, 'Task?status=requested', `http://127.0.0.1:${receiver.port}/hook`, 'CPTS worklist');
   await post('Task', { resourceType: 'Task', status: 'draft', intent: 'order' });
   const task = await post('Task', { resourceType: 'Task', status: 'requested', intent: 'order' });
   const hit = await waitFor('the notification', () => receiver.received.find((r) => r.url === `/hook/Task/${task.id}`));

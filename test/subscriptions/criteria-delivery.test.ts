@@ -61,9 +61,26 @@ describe.each(engines())('criteria subscriptions on %s', (engine) => {
     expect(n.rows).toHaveLength(1);
   });
 
-  it('puts a subscription whose endpoint is not allowed in error, without calling it', async () => {
+  it('refuses a subscription whose endpoint is not allowed, with a 422 naming it', async () => {
+    const res = await env.hub.api
+      .post('/fhir/Subscription')
+      .set('Content-Type', 'application/fhir+json')
+      .send(JSON.stringify({ resourceType: 'Subscription', status: 'requested', reason: 'test', criteria: 'Task?status=requested', channel: { type: 'rest-hook', endpoint: 'http://localhost:9/elsewhere' } }));
+    expect(res.status).toBe(422);
+    expect(res.body.issue[0]).toMatchObject({ code: 'business-rule', expression: ['Subscription.channel'] });
+    expect(res.body.issue[0].diagnostics ?? res.body.issue[0].details?.text).toMatch(/http:\/\/localhost:9\/elsewhere is not in the allowed list/);
+  });
+
+  it('puts a subscription stored before the allow-list was narrowed in error, without calling it', async () => {
     const h = env.hub;
-    const id = await create(h, { resourceType: 'Subscription', status: 'requested', reason: 'test', criteria: 'Task?status=requested', channel: { type: 'rest-hook', endpoint: 'http://localhost:9/elsewhere' } });
+    const rule = h.ctx.writeRules!.get('Subscription')!;
+    h.ctx.writeRules!.delete('Subscription');
+    let id: string;
+    try {
+      id = await create(h, { resourceType: 'Subscription', status: 'requested', reason: 'test', criteria: 'Task?status=requested', channel: { type: 'rest-hook', endpoint: 'http://localhost:9/elsewhere' } });
+    } finally {
+      h.ctx.writeRules!.set('Subscription', rule);
+    }
     const s = await waitFor('error status', async () => {
       const st = await readStatus(h, id);
       return st.status === 'error' && st;

@@ -41,6 +41,36 @@ describe.each(engines())('retries on %s', (engine) => {
     expect(receiver.requests.map((r) => r.url)).toEqual(ids.map((id) => `/hook/Task/${id}`));
   });
 
+  it('sends a topic backlog in order as Bundles of several events once the receiver is back', async () => {
+    const h = env.hub;
+    const BP = 'http://hl7.org/fhir/uv/subscriptions-backport/StructureDefinition';
+    await activeSubscription(h, {
+      meta: { profile: [`${BP}/backport-subscription`] },
+      criteria: 'https://fhir-hub.fr/SubscriptionTopic/task-changed',
+      _criteria: { extension: [{ url: `${BP}/backport-filter-criteria`, valueString: 'Task?owner=Organization/backlog' }] },
+      channel: { type: 'rest-hook', endpoint: receiver.url, payload: 'application/fhir+json', _payload: { extension: [{ url: `${BP}/backport-payload-content`, valueCode: 'id-only' }] } },
+    });
+    const port = receiver.port;
+    await receiver.stop();
+    receiver.requests.length = 0;
+    const ids: string[] = [];
+    for (let i = 0; i < 6; i++) ids.push(await create(h, task('Organization/backlog', { description: `backlog ${i}` })));
+    await waitFor('a failed attempt', async () => {
+      const r = await h.ctx.db.query<{ n: number }>(`SELECT count(*)::int AS n FROM subscription_delivery_log WHERE error IS NOT NULL AND kind = 'event-notification'`);
+      return Number(r.rows[0].n) > 0;
+    });
+    await waitFor('all six recorded', async () => {
+      const r = await h.ctx.db.query<{ n: number }>(`SELECT count(*)::int AS n FROM subscription_notification WHERE res_id = ANY($1::text[])`, [ids]);
+      return Number(r.rows[0].n) === 6;
+    });
+    await receiver.start(port);
+    const focus = () => receiver.bundles().filter((b) => b.type === 'event-notification').flatMap((b) => b.bundle.entry[0].resource.parameter.filter((p: any) => p.name === 'notification-event').map((p: any) => p.part.find((x: any) => x.name === 'focus').valueReference.reference));
+    await waitFor('the six events', () => focus().length >= 6);
+    expect(focus()).toEqual(ids.map((id) => `http://localhost:8080/fhir/Task/${id}`));
+    // The backlog went out as one Bundle (up to 20 events each), not one request per event.
+    expect(receiver.bundles().filter((b) => b.type === 'event-notification')).toHaveLength(1);
+  });
+
   it('retries with back-off, then sets the subscription to error and keeps the events replayable', async () => {
     const h = limited.hub;
     const id = await activeSubscription(h, {

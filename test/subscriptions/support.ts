@@ -8,7 +8,8 @@ import type { HubContext } from '../../src/fhir/hub-context';
 import { openHub } from '../../src/hub';
 import { createApp } from '../../src/server/app';
 import type { Db } from '../../src/store/db';
-import { startSubscriptions, type StartOptions, type SubscriptionsHandle } from '../../src/subscriptions';
+import WebSocket from 'ws';
+import { startSubscriptions, WebsocketChannel, WEBSOCKET_PATH, type StartOptions, type WebsocketChannelOptions, type SubscriptionsHandle } from '../../src/subscriptions';
 import { createTestDb, type Engine, type TestDb } from '../support/test-db';
 
 export interface Received {
@@ -83,12 +84,14 @@ export function testOptions(extra: StartOptions = {}): StartOptions {
   };
 }
 
-/** A hub on `db` (migrated) with its subscription worker. */
-export async function hubOn(db: Db, options: StartOptions = testOptions()): Promise<SubHub> {
+/** A hub on `db` (migrated) with its subscription worker, or without (`worker: false`, a SUBSCRIPTIONS=off replica). */
+export async function hubOn(db: Db, options: StartOptions = testOptions(), worker = true): Promise<SubHub> {
   // AUTH off as in the API suites: these tests are about delivery, not access control.
-  const hub = await openHub(loadConfig({ DEMO: '0', BASE_URL: 'http://localhost:8080/fhir', AUTH: 'off', RATE_LIMIT_PER_MINUTE: '0' }), db);
+  const allow = (options.endpointAllow ?? []).join(',');
+  const env = { DEMO: '0', BASE_URL: 'http://localhost:8080/fhir', AUTH: 'off', RATE_LIMIT_PER_MINUTE: '0', SUBSCRIPTION_ENDPOINT_ALLOW: allow };
+  const hub = await openHub(loadConfig(env), db);
   const app = createApp(hub.ctx, { ready: async () => true });
-  const subs = startSubscriptions(hub.ctx, options);
+  const subs = worker ? startSubscriptions(hub.ctx, options) : { stop: async () => undefined, wake: () => undefined, topics: new Map(), options: options as SubscriptionsHandle['options'] };
   const close = async () => {
     await subs.stop();
     await hub.security?.close();
@@ -151,4 +154,71 @@ export function median(values: number[]): number {
   const s = [...values].sort((a, b) => a - b);
   const mid = Math.floor(s.length / 2);
   return s.length % 2 ? s[mid] : (s[mid - 1] + s[mid]) / 2;
+}
+
+/** The app on a real port with the websocket channel attached, as `fhir-hub serve` runs it. */
+export async function listenWithWebsockets(ctx: HubContext, app: Express, options: WebsocketChannelOptions): Promise<{ wsUrl: string; close(): Promise<void> }> {
+  const server = http.createServer(app);
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const channel = new WebsocketChannel(ctx, options);
+  channel.attach(server);
+  const { port } = server.address() as AddressInfo;
+  return {
+    wsUrl: `ws://127.0.0.1:${port}${WEBSOCKET_PATH}`,
+    close: async () => {
+      await channel.close();
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}
+
+/** A websocket client keeping every text message it receives. */
+export class SocketClient {
+  readonly messages: { text: string; at: number }[] = [];
+  private constructor(readonly socket: WebSocket) {
+    socket.on('message', (data) => this.messages.push({ text: data.toString(), at: Date.now() }));
+  }
+
+  static async open(url: string): Promise<SocketClient> {
+    const socket = new WebSocket(url);
+    await new Promise<void>((resolve, reject) => {
+      socket.once('open', () => resolve());
+      socket.once('error', reject);
+    });
+    return new SocketClient(socket);
+  }
+
+  send(text: string): void {
+    this.socket.send(text);
+  }
+
+  /** Parsed notification Bundles with their status type (handshake, heartbeat, event-notification). */
+  bundles(): { type: string; bundle: any; at: number }[] {
+    return this.messages
+      .filter((m) => m.text.startsWith('{'))
+      .map((m) => {
+        const bundle = JSON.parse(m.text);
+        return { type: bundle.entry[0].resource.parameter.find((p: any) => p.name === 'type').valueCode, bundle, at: m.at };
+      });
+  }
+
+  async close(): Promise<void> {
+    if (this.socket.readyState === WebSocket.CLOSED) return;
+    await new Promise<void>((resolve) => {
+      this.socket.once('close', () => resolve());
+      this.socket.close();
+    });
+  }
+}
+
+/** The event numbers and focus references of a notification Bundle. */
+export function eventsOf(bundle: any): { number: number; focus: string }[] {
+  const status = bundle.entry[0].resource;
+  return status.parameter
+    .filter((p: any) => p.name === 'notification-event')
+    .map((p: any) => ({
+      number: Number(p.part.find((x: any) => x.name === 'event-number').valueString),
+      focus: p.part.find((x: any) => x.name === 'focus')?.valueReference?.reference,
+    }));
 }

@@ -3,10 +3,12 @@ import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import type { AddressInfo } from 'node:net';
-import type { Resource } from '@medplum/fhirtypes';
+import type { AuditEvent, Resource } from '@medplum/fhirtypes';
 import { exportJWK, generateKeyPair, SignJWT, type JWK, type KeyLike } from 'jose';
 import { newRequest } from '../../src/fhir/request';
 import { dispatch } from '../../src/fhir/router';
+import { renderAuditEvent } from '../../src/security/audit-event';
+import { searchAuditLog } from '../../src/store/audit-log';
 import { BASE, startTestHub, type TestHub } from './test-hub';
 
 export interface TestKey {
@@ -114,3 +116,10 @@ export async function seedInternal(t: TestHub, resources: Resource[]): Promise<v
 
 export const auth = (token: string) => ({ Authorization: `Bearer ${token}` });
 export const RPPS = 'https://rpps.esante.gouv.fr';
+
+/** Every AuditEvent of the audit log, in the order written, after the queued ones are flushed. */
+export async function storedAuditEvents(t: TestHub): Promise<AuditEvent[]> {
+  await t.hub.security.trail.flush();
+  const { rows } = await searchAuditLog(t.ctx.db, { criteria: [], count: 1_000_000, offset: 0, withCount: false, withPage: true });
+  return rows.map((r) => (r.legacyContent ? (JSON.parse(r.legacyContent) as AuditEvent) : renderAuditEvent(r.entry, r.id, t.ctx.config.baseUrl)));
+}

@@ -20,6 +20,22 @@ export function visitReferences(node: unknown, visit: (ref: string, holder: Json
   }
 }
 
+/**
+ * Calls visit on every `url` element holding a `urn:uuid:` (Attachment.url above all): §3.1.0.11.2 asks the server
+ * to replace the fullUrls it assigned wherever they appear as uri/url values, not only in references.
+ */
+export function visitUuidUrls(node: unknown, visit: (url: string, holder: Json) => void): void {
+  if (Array.isArray(node)) {
+    for (const item of node) visitUuidUrls(item, visit);
+  } else if (typeof node === 'object' && node !== null) {
+    const obj = node as Json;
+    for (const [key, value] of Object.entries(obj)) {
+      if (key === 'url' && typeof value === 'string' && value.startsWith('urn:uuid:')) visit(value, obj);
+      else if (typeof value === 'object') visitUuidUrls(value, visit);
+    }
+  }
+}
+
 const CONDITIONAL_REF = /^([A-Z][A-Za-z]+)\?(.+)$/;
 
 /** Resolves `Type?criteria` references to `Type/id`; exactly one match is required. Results are cached per call. */

@@ -8,11 +8,11 @@ import type { HubContext } from '../hub-context';
 import { conditionalUpdateId, criteriaFromParams, findMatches } from '../interactions/conditional';
 import { assertResourceType, resourceBody } from '../interactions/body';
 import { writeOutcome } from '../interactions/respond';
-import { assertValid, newId, prepareWrite, storeVersions } from '../persist';
+import { applyWriteRule, assertValid, newId, prepareWrite, storeVersions } from '../persist';
 import { preferReturn, type FhirRequest, type FhirResponse } from '../request';
 import { dispatch } from '../router';
 import { entryRequest } from './entry-request';
-import { resolveConditionalReference, visitReferences } from './references';
+import { resolveConditionalReference, visitReferences, visitUuidUrls } from './references';
 import { entryFailure, responseEntry, type EntryResult } from './entry-response';
 
 const PHASE: Record<string, number> = { DELETE: 0, POST: 1, PUT: 2, PATCH: 2, GET: 3, HEAD: 3 };
@@ -137,6 +137,12 @@ async function rewriteReferences(ctx: HubContext, tx: Queryable, plan: Planned[]
   for (const p of plan) {
     const body = p.req.body;
     if (typeof body !== 'object' || body === null || p.req.method === 'PATCH') continue;
+    // A Bundle stored as a resource (a FHIR document) resolves its references within itself (§2.36.4).
+    if ((body as { resourceType?: string }).resourceType === 'Bundle') continue;
+    visitUuidUrls(body, (url, holder) => {
+      const mapped = ids.get(url);
+      if (mapped) holder.url = mapped;
+    });
     const holders: { ref: string; holder: Record<string, unknown> }[] = [];
     visitReferences(body, (ref, holder) => holders.push({ ref, holder }));
     for (const { ref, holder } of holders) {
@@ -165,8 +171,9 @@ async function createAll(ctx: HubContext, tx: Queryable, posts: Planned[], out: 
         out[p.index] = { response: { status: 200, headers: { ETag: `W/"${existing.version}"`, Location: `${ctx.config.baseUrl}/${type}/${existing.id}/_history/${existing.version}` } } };
         continue;
       }
-      const resource: Resource = { ...resourceBody(p.req.body, type), id: p.assignedId };
-      const warnings = assertValid(ctx, resource);
+      const given: Resource = { ...resourceBody(p.req.body, type), id: p.assignedId };
+      const warnings = assertValid(ctx, given);
+      const resource = await applyWriteRule(ctx, tx, given, undefined);
       const prepared = prepareWrite(ctx, resource, 1, lastUpdated, 'create');
       writes.push(prepared.write);
       created.push({ p, resource: prepared.resource, warnings });

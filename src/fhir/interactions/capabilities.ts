@@ -27,6 +27,8 @@ function build(ctx: HubContext): CapabilityStatement {
       .filter((d) => d.type !== 'special' && (d.type !== 'composite' || ctx.registry.componentsOf(d) !== null))
       .map((d) => ({ name: d.code, type: d.type, definition: d.url })),
     operation: operationsOf(type),
+    // A type with its own store (AuditEvent) states what that store does.
+    ...ctx.backends?.[type]?.capability,
   }));
   return {
     resourceType: 'CapabilityStatement',
@@ -41,6 +43,7 @@ function build(ctx: HubContext): CapabilityStatement {
     rest: [
       {
         mode: 'server',
+        ...(ctx.restExtensions?.length ? { extension: ctx.restExtensions } : {}),
         resource,
         interaction: [{ code: 'transaction' }, { code: 'batch' }, { code: 'search-system' }, { code: 'history-system' }],
       },

@@ -38,7 +38,10 @@ export async function history(ctx: HubContext, req: FhirRequest, tx?: Queryable)
   const until = params.has('_asof') ? instantParam('_asof', params.get('_asof')!).hi : new Date().toISOString();
   const since = params.has('_since') ? instantParam('_since', params.get('_since')!).lo : undefined;
   const at = params.has('_at') ? instantParam('_at', params.get('_at')!) : undefined;
-  const { rows, total } = await queryHistory(q, scope, { since, atLo: at?.lo, atHi: at?.hi, until, count, offset });
+  // Type and system level: only versions of resources the caller may see (an instance was checked by the guard).
+  const access = scope.id ? undefined : ctx.guard?.access();
+  const { rows, total } = await queryHistory(q, scope, { since, atLo: at?.lo, atHi: at?.hi, until, count, offset }, access);
+  if (!scope.id) ctx.guard?.noteReturned(rows.map((r) => ({ rid: r.rid, resType: r.resType, id: r.id })));
   const base = ctx.config.baseUrl;
   const linkParams: [string, string][] = [...params.entries()].filter(([k]) => k !== '_offset' && k !== '_asof' && k !== '_format');
   linkParams.push(['_asof', until]);

@@ -17,6 +17,8 @@ export async function read(ctx: HubContext, req: FhirRequest, tx?: Queryable): P
   const headers = versionHeaders(ctx.config.baseUrl, current);
   delete headers.Location;
   if (current.deleted) throw errors.gone(`${type}/${id} was deleted`, headers);
+  // The audit trail finds the patients of the row served with its batch (security/guard.ts).
+  ctx.guard?.noteReturned([{ rid: current.rid, resType: type, id }]);
   if (req.headers.ifNoneMatch && noneMatchHits(req.headers.ifNoneMatch, current.version)) return { status: 304, headers };
   if (req.headers.ifModifiedSince && Date.parse(req.headers.ifModifiedSince) >= Math.floor(Date.parse(current.lastUpdated) / 1000) * 1000) {
     return { status: 304, headers };

@@ -4,8 +4,12 @@ import type { Queryable } from '../../store/db';
 import { errors } from '../errors';
 import type { HubContext } from '../hub-context';
 import type { FhirRequest, FhirResponse, HttpMethod } from '../request';
+import { compositionDocumentOperation } from './composition-document';
 import { expandOperation } from './expand';
 import { lookupOperation } from './lookup';
+import { patientEverythingOperation } from './patient-everything';
+import { patientSummaryOperation } from './patient-summary';
+import { planDefinitionApplyOperation } from './plan-definition-apply';
 import { validateOperation } from './validate';
 import { validateCodeOperation } from './validate-code';
 
@@ -32,6 +36,13 @@ const operations: OperationRoute[] = [
   { name: 'validate-code', definition: 'http://hl7.org/fhir/OperationDefinition/ValueSet-validate-code', level: 'type', types: ['ValueSet'], methods: ['GET', 'POST'], run: validateCodeOperation },
   { name: 'validate-code', definition: 'http://hl7.org/fhir/OperationDefinition/ValueSet-validate-code', level: 'instance', types: ['ValueSet'], methods: ['GET', 'POST'], run: validateCodeOperation },
   { name: 'lookup', definition: 'http://hl7.org/fhir/OperationDefinition/CodeSystem-lookup', level: 'type', types: ['CodeSystem'], methods: ['GET', 'POST'], run: lookupOperation },
+  // Documents and the patient record (issue 7): src/workflows/summary/.
+  { name: 'everything', definition: 'http://hl7.org/fhir/OperationDefinition/Patient-everything', level: 'instance', types: ['Patient'], methods: ['GET'], run: patientEverythingOperation },
+  { name: 'summary', definition: 'http://hl7.org/fhir/uv/ips/OperationDefinition/summary', level: 'instance', types: ['Patient'], methods: ['GET', 'POST'], run: patientSummaryOperation },
+  { name: 'document', definition: 'http://hl7.org/fhir/OperationDefinition/Composition-document', level: 'instance', types: ['Composition'], methods: ['GET', 'POST'], run: compositionDocumentOperation },
+  // Pathway templates (issue 8): a CarePlan and its Tasks from a PlanDefinition, src/workflows/care-plans/.
+  { name: 'apply', definition: 'http://hl7.org/fhir/OperationDefinition/PlanDefinition-apply', level: 'instance', types: ['PlanDefinition'], methods: ['POST'], run: planDefinitionApplyOperation },
+  { name: 'apply', definition: 'http://hl7.org/fhir/OperationDefinition/PlanDefinition-apply', level: 'type', types: ['PlanDefinition'], methods: ['POST'], run: planDefinitionApplyOperation },
 ];
 
 /** Adds operations implemented outside fhir/ (e.g. the subscriptions' $status and $events). */
