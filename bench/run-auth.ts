@@ -3,7 +3,6 @@
 // checkout, e.g. the code before a change) — and the same reads by id and code searches at 32 connections
 // against each, the secured ones with a bearer token of a system client. Phases alternate between the hubs,
 // round after round, so each comparison is made under the same load of a shared machine.
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Command } from 'commander';
@@ -13,6 +12,7 @@ import { cleanupAll } from './lib/cleanup';
 import { createPostgresDatabase } from './lib/databases';
 import { hubPoster, runImport, sampleIds } from './lib/import-phase';
 import { randomReads, runLoad, type LoadResult } from './lib/load';
+import { writeMarkedSection } from './lib/markers';
 import { freePort, REPO, startChild } from './lib/processes';
 import { loadBundles } from './lib/synthea';
 
@@ -27,8 +27,6 @@ const opts = new Command()
   .opts<{ postgres: string; seconds: string; rounds: string; audit: string; compare?: string; write?: boolean }>();
 
 const SEARCH = '/fhir/Observation?code=http%3A%2F%2Floinc.org%7C8867-4';
-const BEGIN = '<!-- bench-auth:begin (written by `npm run bench:auth -- --write`; edit outside the markers) -->';
-const END = '<!-- bench-auth:end -->';
 
 async function hub(env: Record<string, string>, cwd?: string) {
   const port = await freePort();
@@ -101,15 +99,7 @@ async function main(): Promise<void> {
     lines.push(`| ${what === 'read' ? 'read' : 'search'}: CPU per request, hub + PostgreSQL | ${cells.join(' | ')} |`);
   }
   console.log(lines.join('\n'));
-  if (opts.write) writeReport(lines.join('\n'));
-}
-
-function writeReport(text: string, file = path.join(REPO, 'docs/performance.md')): void {
-  const current = existsSync(file) ? readFileSync(file, 'utf8') : '# Performance\n';
-  const block = `${BEGIN}\n${text}\n${END}`;
-  const start = current.indexOf(BEGIN);
-  const end = current.indexOf(END);
-  writeFileSync(file, start >= 0 && end > start ? current.slice(0, start) + block + current.slice(end + END.length) : `${current.trimEnd()}\n\n${block}\n`);
+  if (opts.write) writeMarkedSection('bench-auth', undefined, lines.join('\n'), 'npm run bench:auth -- --write');
 }
 
 main()

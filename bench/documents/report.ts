@@ -1,7 +1,5 @@
 // Writes the documents benchmark's figures (issue 7) into docs/performance.md between its own markers.
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
-import path from 'node:path';
-import { REPO } from '../lib/processes';
+import { writeMarkedSection } from '../lib/markers';
 import { machine } from '../lib/report';
 
 export interface EngineFigures {
@@ -27,8 +25,6 @@ export interface DocumentsReport {
   notes: string[];
 }
 
-const BEGIN = '<!-- bench-documents:begin (written by `npm run bench:documents`; edit outside the markers) -->';
-const END = '<!-- bench-documents:end -->';
 const ms = (x: number) => `${x < 10 ? x.toFixed(1) : Math.round(x)} ms`;
 const n0 = (x: number) => Math.round(x).toLocaleString('en-US').replace(/,/g, ' ');
 
@@ -54,11 +50,6 @@ export function renderDocumentsReport(r: DocumentsReport): string {
   return lines.join('\n');
 }
 
-export function writeDocumentsReport(text: string, file = path.join(REPO, 'docs/performance.md')): void {
-  const current = existsSync(file) ? readFileSync(file, 'utf8') : '# Performance\n';
-  const block = `${BEGIN}\n${text}\n${END}`;
-  const start = current.indexOf(BEGIN);
-  const end = current.indexOf(END);
-  const next = start >= 0 && end > start ? current.slice(0, start) + block + current.slice(end + END.length) : `${current.trimEnd()}\n\n## Documents\n\n${block}\n`;
-  writeFileSync(file, next);
+export function writeDocumentsReport(text: string): void {
+  writeMarkedSection('bench-documents', 'Documents', text);
 }

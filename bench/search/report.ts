@@ -1,8 +1,6 @@
 // Writes the search benchmark's figures into docs/performance.md between its own markers.
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
-import path from 'node:path';
+import { writeMarkedSection } from '../lib/markers';
 import type { LoadResult } from '../lib/load';
-import { REPO } from '../lib/processes';
 import { machine } from '../lib/report';
 import type { PlanSummary } from './explain';
 import type { SearchCase } from './queries';
@@ -17,8 +15,6 @@ export interface SearchReport {
   wide?: { search: LoadResult; baselineRead: LoadResult };
 }
 
-const BEGIN = '<!-- bench-search:begin (written by `npm run bench:search`; edit outside the markers) -->';
-const END = '<!-- bench-search:end -->';
 const ms = (x: number) => `${x < 10 ? x.toFixed(1) : Math.round(x)} ms`;
 const n0 = (x: number) => Math.round(x).toLocaleString('en-US').replace(/,/g, ' ');
 
@@ -52,11 +48,6 @@ export function renderSearchReport(r: SearchReport): string {
   return lines.join('\n');
 }
 
-export function writeSearchReport(text: string, file = path.join(REPO, 'docs/performance.md')): void {
-  const current = existsSync(file) ? readFileSync(file, 'utf8') : '# Performance\n';
-  const block = `${BEGIN}\n${text}\n${END}`;
-  const start = current.indexOf(BEGIN);
-  const end = current.indexOf(END);
-  const next = start >= 0 && end > start ? current.slice(0, start) + block + current.slice(end + END.length) : `${current.trimEnd()}\n\n## Search\n\n${block}\n`;
-  writeFileSync(file, next);
+export function writeSearchReport(text: string): void {
+  writeMarkedSection('bench-search', 'Search', text);
 }
