@@ -2,7 +2,7 @@
 // links visits every compartment resource exactly once; _type and _since filter; the access policy applies.
 import type { Resource } from '@medplum/fhirtypes';
 import { createResource, putJson } from '../support/fhir-api';
-import { auth, RPPS, seedInternal, signToken, startSecureHub, TestIssuer, type TestKey } from '../support/security';
+import { auth, practitioner, seedInternal, signToken, startSecureHub, TestIssuer, type TestKey } from '../support/security';
 import { BASE, startTestHub, type TestHub } from '../support/test-hub';
 
 jest.setTimeout(120_000);
@@ -111,7 +111,6 @@ describe('access policy', () => {
   let issuer: TestIssuer;
   let key: TestKey;
   let s: TestHub;
-  const practitioner = (id: string, nat: string): Resource => ({ resourceType: 'Practitioner', id, identifier: [{ system: RPPS, value: nat.slice(1) }] });
 
   beforeAll(async () => {
     ({ issuer, key } = await TestIssuer.withKey());

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import type { Resource } from '@medplum/fhirtypes';
 import { issues, postJson, tableCounts } from '../support/fhir-api';
 import type { TestHub } from '../support/test-hub';
-import { auth, RPPS, seedInternal, signToken, startSecureHub, storedAuditEvents, TestIssuer, type TestKey } from '../support/security';
+import { auth, practitioner, seedInternal, signToken, startSecureHub, storedAuditEvents, TestIssuer, type TestKey } from '../support/security';
 
 jest.setTimeout(120_000);
 
@@ -16,7 +16,6 @@ let issuer: TestIssuer;
 let key: TestKey;
 let t: TestHub;
 
-const practitioner = (id: string, nat: string): Resource => ({ resourceType: 'Practitioner', id, identifier: [{ system: RPPS, value: nat.slice(1) }] });
 const role = (id: string, who: string, code: string, org: string): Resource =>
   ({ resourceType: 'PractitionerRole', id, practitioner: { reference: `Practitioner/${who}` }, organization: { reference: `Organization/${org}` }, code: [{ coding: [{ system: G15, code }] }] }) as Resource;
 

@@ -2,7 +2,7 @@
 import type { Resource } from '@medplum/fhirtypes';
 import { postJson, putJson } from '../support/fhir-api';
 import type { TestHub } from '../support/test-hub';
-import { auth, RPPS, seedInternal, signToken, startSecureHub, storedAuditEvents, TestIssuer, type TestKey } from '../support/security';
+import { auth, practitioner, seedInternal, signToken, startSecureHub, storedAuditEvents, TestIssuer, type TestKey } from '../support/security';
 
 const GP = '810000000001'; // in A's care team, médecin traitant of B (through a role), author about D
 const OUTSIDER = '810000000002';
@@ -11,7 +11,6 @@ let issuer: TestIssuer;
 let key: TestKey;
 let t: TestHub;
 
-const practitioner = (id: string, nat: string): Resource => ({ resourceType: 'Practitioner', id, identifier: [{ system: RPPS, value: nat.slice(1) }] });
 const patient = (id: string, extra: object = {}): Resource => ({ resourceType: 'Patient', id, name: [{ family: `Fam${id}` }], ...extra }) as Resource;
 const observation = (id: string, subject: string, extra: object = {}): Resource =>
   ({ resourceType: 'Observation', id, status: 'final', code: { coding: [{ system: 'http://loinc.org', code: '1234-5' }] }, subject: { reference: `Patient/${subject}` }, ...extra }) as Resource;

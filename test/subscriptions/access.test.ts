@@ -1,8 +1,7 @@
 // Subscriptions under the security layer (R4 §2.46.8 "Safety and security"): a subscription sees only what its owner
 // may see, credentials in channel headers never come back, and only the owner reads or changes a subscription.
-import type { Resource } from '@medplum/fhirtypes';
 import { startSubscriptions, type SubscriptionsHandle } from '../../src/subscriptions';
-import { auth, RPPS, seedInternal, signToken, startSecureHub, TestIssuer, type TestKey } from '../support/security';
+import { auth, practitioner, seedInternal, signToken, startSecureHub, TestIssuer, type TestKey } from '../support/security';
 import type { TestHub } from '../support/test-hub';
 import { Receiver, testOptions, waitFor } from './support';
 
@@ -16,7 +15,6 @@ let t: TestHub;
 let worker: SubscriptionsHandle;
 const receiver = new Receiver();
 
-const practitioner = (id: string, nat: string): Resource => ({ resourceType: 'Practitioner', id, identifier: [{ system: RPPS, value: nat.slice(1) }] });
 const token = (professional: string) => signToken({ key, issuer: issuer.issuer, professional, scope: 'user/*.cruds' });
 const systemToken = () => signToken({ key, issuer: issuer.issuer, scope: 'system/*.cruds' });
 const json = { 'Content-Type': 'application/fhir+json' };

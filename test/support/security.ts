@@ -117,6 +117,9 @@ export async function seedInternal(t: TestHub, resources: Resource[]): Promise<v
 export const auth = (token: string) => ({ Authorization: `Bearer ${token}` });
 export const RPPS = 'https://rpps.esante.gouv.fr';
 
+/** A Practitioner a token's professional maps to: `nationalId` is the idNat_PS (8 + RPPS). */
+export const practitioner = (id: string, nationalId: string): Resource => ({ resourceType: 'Practitioner', id, identifier: [{ system: RPPS, value: nationalId.slice(1) }] });
+
 /** Every AuditEvent of the audit log, in the order written, after the queued ones are flushed. */
 export async function storedAuditEvents(t: TestHub): Promise<AuditEvent[]> {
   await t.hub.security.trail.flush();
