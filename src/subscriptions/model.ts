@@ -1,6 +1,6 @@
 // Reads a Subscription (FHIR R4 §2.46 Subscription; Backport IG profile backport-subscription) into what delivery needs.
 import type { Extension, Subscription } from '@medplum/fhirtypes';
-import { OWNER_EXTENSION, type SubscriptionOwner } from './access';
+import type { SubscriptionOwner } from './access';
 
 export const BACKPORT = 'http://hl7.org/fhir/uv/subscriptions-backport/StructureDefinition';
 export const BACKPORT_SUBSCRIPTION_PROFILE = `${BACKPORT}/backport-subscription`;
@@ -76,7 +76,6 @@ export function parseSubscription(sub: Subscription, version: number): ParsedSub
   const topic = isTopicBased(sub);
   const payloadExt = (channel as { _payload?: { extension?: Extension[] } })._payload?.extension;
   const content = (ext(payloadExt, EXT.payloadContent)?.valueCode as PayloadContent | undefined) ?? (channel.payload ? 'id-only' : 'empty');
-  const ownerRef = ext(sub.extension, OWNER_EXTENSION)?.valueReference?.reference;
   const parsed: ParsedSubscription = {
     id: sub.id!,
     version,
@@ -92,7 +91,8 @@ export function parseSubscription(sub: Subscription, version: number): ParsedSub
     timeoutSeconds: extNumber(channel.extension, EXT.timeout),
     channelType: channel.type ?? 'rest-hook',
     end: sub.end,
-    owner: { subscriptionId: sub.id!, ownerRef },
+    // Who it acts for is kept beside the resource (subscription_private); SubscriptionCache fills it in.
+    owner: { subscriptionId: sub.id! },
   };
   if (topic) {
     parsed.topicUrl = sub.criteria;

@@ -18,14 +18,6 @@ function ownerExtension(ownerRef: string, display?: string): Extension {
   return { url: OWNER_EXTENSION, valueReference: { reference: ownerRef, display } };
 }
 
-/** The owner of a stored subscription, as recorded in its extension (the same form ownerExtension writes). */
-export function ownerRefOf(sub: Subscription): string | undefined {
-  const ref = sub.extension?.find((e) => e.url === OWNER_EXTENSION)?.valueReference;
-  if (ref?.reference) return ref.reference;
-  if (ref?.identifier?.system === CLIENT_SYSTEM && ref.identifier.value) return `client:${ref.identifier.value}`;
-  return undefined;
-}
-
 export function subscriptionWriteRule(ctx: HubContext, endpointAllow: string[], topics: Map<string, Topic>): WriteRule {
   return {
     async beforeStore(tx, incoming: Resource, current: StoredVersion | undefined): Promise<Resource> {
