@@ -8,7 +8,7 @@ import type { ParsedSubscription } from './model';
 import { notificationBundle } from './notification-bundle';
 import type { SubscriptionOptions } from './options';
 import { bundleCall, criteriaHandshakeCall, sendHttp, timeoutFor } from './rest-hook';
-import { logDelivery, setSubscriptionStatus } from './status';
+import { eventsSinceStart, logDelivery, setSubscriptionStatus } from './status';
 import type { SubscriptionCache } from './subscription-cache';
 import type { Topic } from './topics';
 
@@ -83,7 +83,7 @@ export class Lifecycle {
       }
       const call =
         sub.kind === 'topic'
-          ? bundleCall(sub, notificationBundle({ sub, baseUrl: this.ctx.config.baseUrl, status: 'requested', type: 'handshake', eventsSinceStart: await this.eventsSinceStart(sub.id), events: [], content: sub.content }))
+          ? bundleCall(sub, notificationBundle({ sub, baseUrl: this.ctx.config.baseUrl, status: 'requested', type: 'handshake', eventsSinceStart: await eventsSinceStart(this.ctx.db, sub.id), events: [], content: sub.content }))
           : criteriaHandshakeCall(sub);
       const outcome = await sendHttp(call, sub, timeoutMs);
       await logDelivery(this.ctx.db, { subId: sub.id, kind: 'handshake', httpStatus: outcome.status, latencyMs: outcome.latencyMs, error: outcome.error });
@@ -92,10 +92,5 @@ export class Lifecycle {
     } finally {
       await this.ctx.db.query(`UPDATE subscription_state SET handshake_claimed_until = NULL WHERE sub_id = $1`, [sub.id]);
     }
-  }
-
-  private async eventsSinceStart(subId: string): Promise<number> {
-    const r = await this.ctx.db.query<{ n: number }>(`SELECT events_since_start AS n FROM subscription_state WHERE sub_id = $1`, [subId]);
-    return Number(r.rows[0]?.n ?? 0);
   }
 }

@@ -4,6 +4,7 @@ import { errors } from '../fhir/errors';
 import type { HubContext } from '../fhir/hub-context';
 import { readCurrent, readVersion } from '../store/resource-store';
 import { parseSubscription, type PayloadContent, type ParsedSubscription } from './model';
+import { eventsSinceStart } from './status';
 import { notificationBundle, statusParameters, type NotificationEvent, type NotificationType } from './notification-bundle';
 
 /** The most events one $events call returns. */
@@ -16,11 +17,6 @@ async function loadSubscription(ctx: HubContext, id: string): Promise<{ sub: Par
   return { sub: parseSubscription(raw, current.version), raw };
 }
 
-async function eventsSinceStart(ctx: HubContext, id: string): Promise<number> {
-  const r = await ctx.db.query<{ n: number }>(`SELECT events_since_start AS n FROM subscription_state WHERE sub_id = $1`, [id]);
-  return Number(r.rows[0]?.n ?? 0);
-}
-
 /** GET Subscription/[id]/$status: a searchset Bundle holding the status Parameters (type query-status). */
 export async function subscriptionStatus(ctx: HubContext, id: string): Promise<Bundle> {
   const { sub, raw } = await loadSubscription(ctx, id);
@@ -29,7 +25,7 @@ export async function subscriptionStatus(ctx: HubContext, id: string): Promise<B
     baseUrl: ctx.config.baseUrl,
     status: sub.status,
     type: 'query-status',
-    eventsSinceStart: await eventsSinceStart(ctx, id),
+    eventsSinceStart: await eventsSinceStart(ctx.db, id),
     events: [],
     content: sub.content,
     error: sub.status === 'error' ? raw.error : undefined,
@@ -95,5 +91,5 @@ export async function subscriptionEvents(ctx: HubContext, id: string, query: Eve
     }
     events.push(e);
   }
-  return notificationBundle({ sub, baseUrl: ctx.config.baseUrl, status: sub.status, type, eventsSinceStart: await eventsSinceStart(ctx, id), events, content });
+  return notificationBundle({ sub, baseUrl: ctx.config.baseUrl, status: sub.status, type, eventsSinceStart: await eventsSinceStart(ctx.db, id), events, content });
 }

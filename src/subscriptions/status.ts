@@ -24,6 +24,12 @@ export async function setSubscriptionStatus(ctx: HubContext, id: string, status:
   });
 }
 
+/** How many events were recorded for the subscription so far (its latest event number; 0 before any). */
+export async function eventsSinceStart(q: Queryable, subId: string): Promise<number> {
+  const r = await q.query<{ n: number }>(`SELECT events_since_start AS n FROM subscription_state WHERE sub_id = $1`, [subId]);
+  return Number(r.rows[0]?.n ?? 0);
+}
+
 export type DeliveryKind = 'handshake' | 'heartbeat' | 'event-notification';
 
 export interface DeliveryLogLine {

@@ -9,6 +9,7 @@ import { parseSubscription, type ParsedSubscription } from './model';
 import { notificationBundle } from './notification-bundle';
 import { MAX_EVENTS_PER_CALL, subscriptionEvents } from './operations';
 import { WEBSOCKET_PATH } from './routes';
+import { eventsSinceStart } from './status';
 import { listenQueued } from './wakeups';
 import { redeemBindingToken } from './websocket-tokens';
 
@@ -146,8 +147,7 @@ export class WebsocketChannel {
   /** Sends what was recorded after lastSent: a ping per event (R4 criteria) or an event-notification Bundle (topic). */
   private async flush(b: Binding): Promise<void> {
     if (b.socket.readyState !== b.socket.OPEN) return;
-    const head = await this.ctx.db.query<{ n: number }>(`SELECT events_since_start AS n FROM subscription_state WHERE sub_id = $1`, [b.sub.id]);
-    const latest = Number(head.rows[0]?.n ?? 0);
+    const latest = await eventsSinceStart(this.ctx.db, b.sub.id);
     while (b.lastSent < latest) {
       const until = Math.min(latest, b.lastSent + MAX_EVENTS_PER_CALL);
       const bundle = await subscriptionEvents(this.ctx, b.sub.id, { eventsSinceNumber: b.lastSent + 1, eventsUntilNumber: until }, 'event-notification');
