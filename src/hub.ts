@@ -16,6 +16,7 @@ import { openPglite } from './store/pglite';
 import { openPostgres } from './store/postgres';
 import { installSubscriptions } from './subscriptions/install';
 import { installLetters } from './workflows/liaison/install';
+import { installMessaging } from './workflows/messaging/install';
 
 export { baseValidator } from './conformance/hub-validation';
 
@@ -53,6 +54,7 @@ export async function openHub(config: HubConfig, db?: Db): Promise<Hub> {
   ctx.guard = security.guard;
   installSubscriptions(ctx);
   installLetters(ctx);
+  installMessaging(ctx);
   const close = async () => {
     await security.close();
     await database.close();

@@ -37,21 +37,29 @@ function machineTicks(): number {
   return user + nice + system + irq + softirq + (steal ?? 0);
 }
 
-/** PostgreSQL's shared processes plus the backends connected to `database`. */
-function postgresTicks(database: string | undefined): number {
-  let total = 0;
+/** Ticks of PostgreSQL's shared processes and of the backends connected to `database`, by pid. */
+function postgresTicks(database: string | undefined): Map<string, number> {
+  const out = new Map<string, number>();
   let pids: string[] = [];
   try {
     pids = readdirSync('/proc').filter((e) => /^\d+$/.test(e));
   } catch {
-    return 0;
+    return out;
   }
   for (const pid of pids) {
     const cmd = read(`/proc/${pid}/cmdline`)?.replace(/\0/g, ' ') ?? '';
     const backend = /^postgres: \S+: (\S+) (\S+) /.exec(cmd); // "postgres: 15/main: <user> <db> <host>(<port>) ..."
     const shared = /\/postgres\s|^postgres: \S+: (checkpointer|background writer|walwriter|autovacuum launcher|logical replication launcher|stats collector|archiver)/.test(cmd);
-    if (shared || (backend && database && backend[2] === database)) total += processTicks(pid);
+    if (shared || (backend && database && backend[2] === database)) out.set(pid, processTicks(pid));
   }
+  return out;
+}
+
+/** Ticks spent between two readings by the processes alive at the second (a backend that exited in between,
+ * e.g. an idle pool connection closed, would otherwise take its whole lifetime's ticks off the sum). */
+function ticksSince(before: Map<string, number>, after: Map<string, number>): number {
+  let total = 0;
+  for (const [pid, ticks] of after) total += ticks - (before.get(pid) ?? 0);
   return total;
 }
 
@@ -69,7 +77,7 @@ export function startCpuCount({ pid: serverPid, database }: Watched = {}): () =>
     const seconds = (Date.now() - t0) / 1000;
     const cores = (t: number) => Math.max(0, t / TICKS_PER_SECOND / seconds);
     const server = serverPid ? cores(processTicks(serverPid) - s0) : 0;
-    const postgres = cores(postgresTicks(database) - p0);
+    const postgres = cores(ticksSince(p0, postgresTicks(database)));
     const loadGenerator = cores(processTicks(process.pid) - l0);
     return { server, postgres, loadGenerator, other: Math.max(0, cores(machineTicks() - m0) - server - postgres) };
   };

@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import { importJWK, type JWK } from 'jose';
 import { parseScope } from '../security/scopes';
 import type { Queryable } from '../store/db';
+import { clientFiness, setClientFiness } from '../store/client-finess';
 import { findClient, listClients, registerClient, removeClient } from '../store/security-store';
 
 export interface ClientAddOptions {
@@ -11,6 +12,8 @@ export interface ClientAddOptions {
   jwks?: string;
   jwksUri?: string;
   organization?: string;
+  /** FINESS numbers the client writes documents and communications for (docs/security.md); none: no restriction. */
+  finess?: string[];
   /** Replace a client registered under the same id. */
   replace?: boolean;
 }
@@ -77,10 +80,15 @@ export async function clientsAdd(db: Queryable, clientId: string, opts: ClientAd
   const jwks = opts.jwks ? await readJwks(opts.jwks) : undefined;
   const jwksUri = opts.jwksUri ? checkJwksUri(opts.jwksUri) : undefined;
   if (opts.organization !== undefined && !/^[A-Za-z0-9\-.]{1,64}$/.test(opts.organization)) throw new Error(`--organization takes an Organization id, got "${opts.organization}"`);
+  // A FINESS is 9 characters: digits, with 2A/2B for Corsica.
+  const finess = opts.finess ?? [];
+  for (const f of finess) if (!/^(\d{9}|2[AB]\d{7})$/.test(f)) throw new Error(`--finess takes FINESS numbers (9 characters, e.g. 750712184), got "${f}"`);
   const existing = await findClient(db, clientId);
   if (existing && !opts.replace) throw new Error(`Client ${clientId} is already registered; add --replace to change it`);
   await registerClient(db, { clientId, scope, jwks, jwksUri, organization: opts.organization });
-  out(`${existing ? 'replaced' : 'registered'} ${clientId}: scope "${scope}", keys ${jwks ? `inline (${(JSON.parse(jwks) as { keys: JWK[] }).keys.map((k) => k.kid).join(', ')})` : `from ${jwksUri}`}`);
+  await setClientFiness(db, clientId, finess);
+  const only = finess.length ? `, writes documents and communications for FINESS ${finess.join(', ')} only` : '';
+  out(`${existing ? 'replaced' : 'registered'} ${clientId}: scope "${scope}", keys ${jwks ? `inline (${(JSON.parse(jwks) as { keys: JWK[] }).keys.map((k) => k.kid).join(', ')})` : `from ${jwksUri}`}${only}`);
 }
 
 export async function clientsList(db: Queryable, out: Out): Promise<void> {
@@ -88,7 +96,8 @@ export async function clientsList(db: Queryable, out: Out): Promise<void> {
   if (clients.length === 0) return out('no backend services client registered');
   for (const c of clients) {
     const keys = c.jwks ? `jwks: ${(JSON.parse(c.jwks) as { keys: JWK[] }).keys.map((k) => k.kid ?? '?').join(', ')}` : `jwks_uri: ${c.jwksUri}`;
-    out([c.clientId, `scope: ${c.scope}`, keys, c.organization ? `organization: ${c.organization}` : undefined, `since ${c.createdAt}`].filter(Boolean).join('\t'));
+    const finess = await clientFiness(db, c.clientId);
+    out([c.clientId, `scope: ${c.scope}`, keys, c.organization ? `organization: ${c.organization}` : undefined, finess.length ? `finess: ${finess.join(', ')}` : undefined, `since ${c.createdAt}`].filter(Boolean).join('\t'));
   }
 }
 

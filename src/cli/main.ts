@@ -106,6 +106,7 @@ clients
   .option('--jwks <file>', "file with the client's public JWKS")
   .option('--jwks-uri <url>', "where the hub fetches the client's JWKS (https)")
   .option('--organization <id>', 'Organization id the client acts for')
+  .option('--finess <numbers...>', 'FINESS the client writes documents and communications for (others are refused with 403)')
   .option('--replace', 'replace a client registered under the same id')
   .action(async (id: string, opts: ClientAddOptions) => withClientsDb((db) => clientsAdd(db, id, opts, console.log)));
 clients

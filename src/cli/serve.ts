@@ -7,6 +7,7 @@ import { logger } from '../logger';
 import { checkAuthPolicy, securityBanner } from '../security/startup';
 import { serve } from '../server/serve';
 import { startSubscriptions, WebsocketChannel } from '../subscriptions';
+import { startMailBridge } from '../connectors/mail';
 
 export async function runServe(config: HubConfig): Promise<void> {
   checkAuthPolicy(config);
@@ -16,6 +17,7 @@ export async function runServe(config: HubConfig): Promise<void> {
   if (config.loadDemo) await loadDemoIfEmpty(hub.ctx);
   const running = await serve(hub, config.port, config.host);
   const subscriptions = config.subscriptions.enabled ? startSubscriptions(hub.ctx, config.subscriptions.options) : undefined;
+  const mail = await startMailBridge(hub.ctx); // MAIL_* settings, off unless set (docs/mail-bridge.md)
   // Every replica takes websockets: a client bound to any of them is told of events matched by any other.
   const websockets = new WebsocketChannel(hub.ctx, { allowPlainBind: !config.security.authEnabled });
   websockets.attach(running.server);
@@ -25,7 +27,7 @@ export async function runServe(config: HubConfig): Promise<void> {
   const onSignal = (signal: string) => {
     logger.info({ signal }, 'signal received');
     // The worker stops first: what it has not delivered stays in the database for the next start.
-    Promise.all([subscriptions?.stop(), websockets.close()])
+    Promise.all([subscriptions?.stop(), mail?.stop(), websockets.close()])
       .then(() => running.stop())
       .then(
         () => process.exit(0),

@@ -56,6 +56,8 @@ export interface WriteRule {
   beforeStore(tx: Queryable, incoming: Resource, current: StoredVersion | undefined): Promise<Resource>;
   /** Inside the delete's transaction, before the deletion is stored; throws to refuse it. */
   beforeDelete?(tx: Queryable, current: StoredVersion): Promise<void>;
+  /** Inside the transaction, once the type's versions are stored (rids known): every write, the hub's own included. */
+  afterStore?(tx: Queryable, writes: VersionWrite[]): Promise<void>;
 }
 
 /** The security layer's hooks into FHIR semantics: around each interaction, in each search, in each write. */

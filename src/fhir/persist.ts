@@ -59,6 +59,10 @@ export async function storeVersions(ctx: HubContext, tx: Queryable, writes: Vers
   await ctx.guard?.beforeWrite(tx, writes);
   const rids = await writeVersions(tx, writes);
   await ctx.guard?.afterWrite(tx, writes);
+  for (const [type, rule] of ctx.writeRules ?? []) {
+    const mine = rule.afterStore ? writes.filter((w) => w.resType === type) : [];
+    if (mine.length > 0) await rule.afterStore!(tx, mine);
+  }
   return rids;
 }
 

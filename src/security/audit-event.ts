@@ -1,6 +1,6 @@
 // AuditEvent in the IHE Basic Audit Log Patterns (BALP) style: who, which patient, which resource, action, outcome, where from, why.
 import type { AuditEvent, AuditEventAgent, AuditEventEntity } from '@medplum/fhirtypes';
-import type { AuditEntry } from '../store/audit-log';
+import type { AuditDetail, AuditEntry } from '../store/audit-log';
 import { IDNAT_PS_SYSTEM } from './identity';
 import type { InteractionKind } from './interaction-kind';
 import type { Principal, RequestSource } from './request-context';
@@ -18,6 +18,8 @@ export interface AuditRecord {
   /** A search's query string. */
   query?: string;
   recorded: string;
+  /** entity.detail of some of the resources (a CareTeam's membership change). */
+  details?: AuditDetail[];
 }
 
 const MAX_ENTITIES = 100;
@@ -50,6 +52,7 @@ export function toEntry(rec: AuditRecord): AuditEntry {
     query: rec.query,
     breakGlass: p?.breakGlassReason,
     requestId: rec.source.requestId,
+    details: rec.details?.length ? rec.details : undefined,
   };
   if (p?.professional) {
     entry.agentRef = `Practitioner/${p.professional.practitioners[0]}`;
@@ -91,7 +94,10 @@ export function renderAuditEvent(e: AuditEntry, id: string, hubBaseUrl: string):
     entity.push({ what: { reference: `Patient/${patient}` }, type: { system: ENTITY_TYPE, code: '1', display: 'Person' }, role: { system: OBJECT_ROLE, code: '1', display: 'Patient' } });
   }
   for (const ref of e.entities) {
-    entity.push({ what: { reference: ref }, type: { system: ENTITY_TYPE, code: '2', display: 'System Object' }, role: { system: OBJECT_ROLE, code: '4', display: 'Domain Resource' } });
+    const one: AuditEventEntity = { what: { reference: ref }, type: { system: ENTITY_TYPE, code: '2', display: 'System Object' }, role: { system: OBJECT_ROLE, code: '4', display: 'Domain Resource' } };
+    const details = (e.details ?? []).filter((d) => d.entity === ref).map((d) => ({ type: d.type, valueString: d.value }));
+    if (details.length) one.detail = details;
+    entity.push(one);
   }
   if (e.query !== undefined) {
     entity.push({ type: { system: ENTITY_TYPE, code: '2', display: 'System Object' }, role: { system: OBJECT_ROLE, code: '24', display: 'Query' }, query: Buffer.from(e.query).toString('base64') });

@@ -5,11 +5,13 @@ import type { FhirRequest, FhirResponse } from '../fhir/request';
 import { compartmentParams } from '../fhir/search/compartments';
 import { disallowedRids, instanceAccess, patientsOf } from '../store/access-sql';
 import type { Queryable } from '../store/db';
-import type { VersionWrite } from '../store/resource-store';
+import { readCurrent, type VersionWrite } from '../store/resource-store';
 import type { AuditRecord } from './audit-event';
 import type { AuditTrail } from './audit-trail';
 import { callerOf } from './caller';
 import { classify, type InteractionKind } from './interaction-kind';
+import { membershipDetails } from './careteam-audit';
+import { assertFinessWrites } from './finess-writes';
 import { currentRequest, inFrame, type Frame, type Principal, type RequestState } from './request-context';
 import type { Permission } from './scopes';
 import { securityErrors } from './security-errors';
@@ -25,6 +27,8 @@ function scopeRefusal(type: string, permission: Permission, principal: Principal
 export class SecurityGuard implements InteractionGuard {
   /** The patients of versions being deleted, read before their index rows go, for the audit trail. */
   private readonly deleting = new WeakMap<VersionWrite, string[]>();
+  /** The previous JSON of CareTeams being changed, for the membership details of their AuditEvent. */
+  private readonly previousTeam = new WeakMap<VersionWrite, string | null>();
 
   constructor(
     private readonly ctx: HubContext,
@@ -131,11 +135,15 @@ export class SecurityGuard implements InteractionGuard {
       const patients = await patientsOf(tx, deletions.map((w) => w.rid!));
       for (const w of deletions) this.deleting.set(w, patients.get(w.rid!) ?? []);
     }
+    if (this.trail.enabled) {
+      for (const w of writes) if (w.resType === 'CareTeam' && w.rid !== undefined) this.previousTeam.set(w, (await readCurrent(tx, 'CareTeam', w.id))?.content ?? null);
+    }
     if (principal.unrestricted) return;
     for (const w of writes) {
       const permission: Permission = w.method === 'delete' ? 'd' : w.method === 'create' ? 'c' : 'u';
       if (!principal.scopes?.permits(w.resType, permission)) throw scopeRefusal(w.resType, permission, principal);
     }
+    await assertFinessWrites(tx, principal, writes);
     const care = principal.access?.care;
     const existing = writes.filter((w) => w.rid !== undefined).map((w) => w.rid!);
     if (care && (await disallowedRids(tx, { care }, existing)).length > 0) {
@@ -161,6 +169,7 @@ export class SecurityGuard implements InteractionGuard {
       status: w.method === 'create' ? 201 : 200,
       patients: this.deleting.get(w) ?? patientsOfWrite(w),
       resources: [`${w.resType}/${w.id}`],
+      details: w.resType === 'CareTeam' ? membershipDetails(`CareTeam/${w.id}`, this.previousTeam.get(w), w.content) : undefined,
       recorded: this.ctx.now().toISOString(),
     }));
     await this.trail.writeInTransaction(tx, records);

@@ -1,14 +1,14 @@
 // Who may send documents for an établissement (issue 7 §4): a system client for the FINESS it is registered for
 // (table security_client_finess, migration 006), a professional for the organisations of their PractitionerRoles.
+// The stored DocumentReference and Communications then pass the guard's rule for every write (finess-writes.ts),
+// which reads FINESS the same way: a letter accepted here passes there, unless it replaces another établissement's document.
 import type { Organization } from '@medplum/fhirtypes';
 import { FhirError } from '../fhir/errors';
 import type { HubContext } from '../fhir/hub-context';
 import { readCurrent } from '../store/resource-store';
 import { clientFiness } from '../store/client-finess';
+import { finessOfIdentifiers } from './finess-writes';
 import { currentRequest, type Principal } from './request-context';
-
-const FINESS = 'https://finess.esante.gouv.fr';
-const ID_NAT_STRUCT = 'urn:oid:1.2.250.1.71.4.2.2';
 
 function refuse(text: string): FhirError {
   return new FhirError(403, { code: 'forbidden', id: 'HUB-0740', text, expression: 'DocumentReference.custodian' });
@@ -23,10 +23,7 @@ export async function entitledFiness(ctx: HubContext, principal: Principal | und
     const org = await readCurrent(ctx.db, 'Organization', id);
     if (!org?.content) continue;
     const parsed = JSON.parse(org.content) as Organization;
-    for (const i of parsed.identifier ?? []) {
-      if (i.system === FINESS && i.value) out.add(i.value);
-      if (i.system === ID_NAT_STRUCT && i.value?.startsWith('1')) out.add(i.value.slice(1));
-    }
+    for (const f of finessOfIdentifiers(parsed.identifier)) out.add(f);
   }
   return out;
 }

@@ -33,7 +33,7 @@ function patientLinks(): [string, string][] {
 }
 
 /** A reference index row `alias` points at one of the user's actors (practitioner, role, and organisations if asked). */
-function actorMatch(p: SqlParams, c: CareRelationship, alias: string, withOrganizations: boolean): string {
+export function actorMatch(p: SqlParams, c: CareRelationship, alias: string, withOrganizations: boolean): string {
   const parts = [
     `(${alias}.target_type = 'Practitioner' AND ${alias}.target_id = ANY(${p.bind(c.practitioners)}::text[]))`,
     `(${alias}.target_type = 'PractitionerRole' AND ${alias}.target_id = ANY(${p.bind(c.roles)}::text[]))`,

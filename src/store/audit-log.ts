@@ -23,6 +23,15 @@ export interface AuditEntry {
   query?: string;
   breakGlass?: string;
   requestId?: string;
+  /** entity.detail of some entities (e.g. a CareTeam's members added and removed). */
+  details?: AuditDetail[];
+}
+
+/** One AuditEvent.entity.detail of the entity `entity` (Type/id). */
+export interface AuditDetail {
+  entity: string;
+  type: string;
+  value: string;
 }
 
 /** A stored row: its AuditEvent id, and the JSON of an event stored before the log existed. */
@@ -50,6 +59,7 @@ const COLUMNS: [keyof AuditEntry, string, string][] = [
   ['query', 'query', 'text'],
   ['breakGlass', 'break_glass', 'text'],
   ['requestId', 'request_id', 'text'],
+  ['details', 'details', 'jsonb'],
 ];
 
 const names = COLUMNS.map(([, c]) => c).join(', ');

@@ -9,6 +9,7 @@ import type { SubscriptionOptions } from './options';
 import { readOutbox, type OutboxEvent, type OutboxHoleTracker } from './outbox-reader';
 import type { SubscriptionCache } from './subscription-cache';
 import { announceQueued } from './wakeups';
+import { passingFhirPath } from './topic-fhirpath';
 import { topicSearchParams, type Topic } from './topics';
 
 /** Subscriptions whose events are recorded: active ones, and errored ones so `$events` can replay what they missed. */
@@ -19,6 +20,8 @@ interface Candidate {
   /** Search parameters the changed resource must match; deletes cannot be searched and match only without any. */
   params: [string, string][];
   actions: Set<string>;
+  /** A topic trigger's fhirPathCriteria, judged on each event's previous and current versions. */
+  fhirPath?: string;
 }
 
 /** What a subscription listens to, per resource type (criteria: one; topic: one per trigger). */
@@ -29,7 +32,7 @@ export function candidatesOf(sub: ParsedSubscription, topics: Map<string, Topic>
   }
   const topic = sub.topicUrl ? topics.get(sub.topicUrl) : undefined;
   if (!topic) return [];
-  return topic.triggers.map((t) => ({ resourceType: t.resourceType, params: topicSearchParams(topic, t, sub.filters), actions: t.interactions }));
+  return topic.triggers.map((t) => ({ resourceType: t.resourceType, params: topicSearchParams(topic, t, sub.filters), actions: t.interactions, fhirPath: t.fhirPath }));
 }
 
 interface Plan {
@@ -37,6 +40,7 @@ interface Plan {
   relevant: OutboxEvent[];
   /** Index of its search in the batch's queries; undefined when every relevant event matches. */
   query?: number;
+  fhirPath?: string;
 }
 
 /**
@@ -57,12 +61,12 @@ export async function matchEvents(ctx: HubContext, q: Queryable, subs: ParsedSub
         if (relevant.length === 0) continue;
         const mustSearch = relevant.some((e) => e.action !== 'delete') && (c.params.length > 0 || restricted);
         if (!mustSearch) {
-          mine.push({ sub, relevant });
+          mine.push({ sub, relevant, fhirPath: c.fhirPath });
           continue;
         }
         const query = parseSearch(ctx.registry, c.resourceType, c.params, { lenient: false, defaultCount: 1, maxCount: 1 });
         queries.push(restricted ? { ...query, access: sub.owner.access } : query);
-        mine.push({ sub, relevant, query: queries.length - 1 });
+        mine.push({ sub, relevant, query: queries.length - 1, fhirPath: c.fhirPath });
       }
     } catch (err) {
       logger.warn({ err, subscription: sub.id }, 'subscription criteria cannot be evaluated; events skipped');
@@ -72,12 +76,19 @@ export async function matchEvents(ctx: HubContext, q: Queryable, subs: ParsedSub
   }
   const liveRids = [...new Set(events.filter((e) => e.action !== 'delete').map((e) => e.rid))];
   const found = await matchingIdsMany(ctx, q, queries, liveRids);
+  // fhirPathCriteria are judged once per expression for the batch, whatever the number of subscriptions.
+  const passing = new Map<string, Set<number>>();
+  for (const expr of new Set(plans.flatMap((p) => (p.fhirPath ? [p.fhirPath] : [])))) {
+    const concerned = events.filter((e) => plans.some((p) => p.fhirPath === expr && p.relevant.includes(e)));
+    passing.set(expr, await passingFhirPath(q, expr, concerned));
+  }
   const matched = new Map<string, Set<number>>();
   for (const plan of plans) {
     const ids = plan.query === undefined ? undefined : found[plan.query];
+    const test = plan.fhirPath ? passing.get(plan.fhirPath) : undefined;
     let set = matched.get(plan.sub.id);
     if (!set) matched.set(plan.sub.id, (set = new Set()));
-    for (const e of plan.relevant) if (e.action === 'delete' || !ids || ids.has(e.id)) set.add(e.seq);
+    for (const e of plan.relevant) if ((e.action === 'delete' || !ids || ids.has(e.id)) && (!test || test.has(e.seq))) set.add(e.seq);
   }
   const out = new Map<string, OutboxEvent[]>();
   for (const [subId, seqs] of matched) {

@@ -2,6 +2,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Basic, Extension } from '@medplum/fhirtypes';
+import { checkFhirPath } from './topic-fhirpath';
 
 const X5 = 'http://hl7.org/fhir/5.0/StructureDefinition/extension-SubscriptionTopic';
 const X43 = 'http://hl7.org/fhir/4.3/StructureDefinition/extension-SubscriptionTopic';
@@ -14,6 +15,8 @@ export interface TopicTrigger {
   interactions: Set<string>;
   /** queryCriteria.current: search parameters the resource must match after the change. */
   current: [string, string][];
+  /** fhirPathCriteria: a FHIRPath test of the change over %previous and %current (topic-fhirpath.ts). */
+  fhirPath?: string;
 }
 
 export interface Topic {
@@ -52,7 +55,9 @@ export function topicFromBasic(basic: Basic): Topic | undefined {
     const interactions = new Set(sub(t.extension, 'supportedInteraction').map((e) => e.valueCode!).filter(Boolean));
     const criteria = sub(t.extension, 'queryCriteria')[0];
     const current = queryParams(sub(criteria?.extension, 'current')[0]?.valueString);
-    return { resourceType, interactions: interactions.size ? interactions : new Set(['create', 'update', 'delete']), current };
+    const fhirPath = sub(t.extension, 'fhirPathCriteria')[0]?.valueString;
+    if (fhirPath) checkFhirPath(fhirPath);
+    return { resourceType, interactions: interactions.size ? interactions : new Set(['create', 'update', 'delete']), current, fhirPath };
   });
   const canFilterBy = new Map<string, Set<string>>();
   for (const f of sub(basic.extension, `${X43}.canFilterBy`)) {

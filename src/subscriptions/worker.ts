@@ -1,6 +1,7 @@
 // The delivery worker (DESIGN "Events and subscriptions"): outbox → matching → queued notifications → rest-hook, polling with wake-ups.
 import type { HubContext } from '../fhir/hub-context';
 import { logger } from '../logger';
+import { WakeTimer } from '../wake-timer';
 import { Lifecycle } from './lifecycle';
 import { scheduleMaintenance } from './maintenance';
 import { matchPass } from './matcher';
@@ -33,32 +34,15 @@ export function startSubscriptions(ctx: HubContext, start: StartOptions = {}): S
   const cache = new SubscriptionCache();
   const holes = new OutboxHoleTracker();
   let stopped = false;
-  let wakeUp: (() => void) | undefined;
-  let woken = false;
-  const wake = () => {
-    woken = true;
-    wakeUp?.();
-  };
+  const timer = new WakeTimer();
+  const wake = () => timer.wake();
   const lifecycle = new Lifecycle(ctx, cache, topics, options);
   const sender = new NotificationSender(ctx, cache, options, wake);
   const stopMaintenance = scheduleMaintenance(ctx, cache, options);
 
-  const sleep = () =>
-    new Promise<void>((resolve) => {
-      if (woken || stopped) return resolve();
-      const timer = setTimeout(done, options.pollIntervalMs);
-      function done() {
-        clearTimeout(timer);
-        wakeUp = undefined;
-        resolve();
-      }
-      wakeUp = done;
-    });
-
   const loop = async () => {
     let failures = 0;
     while (!stopped) {
-      woken = false;
       let busy = false;
       try {
         await cache.refresh(ctx.db);
@@ -74,7 +58,7 @@ export function startSubscriptions(ctx: HubContext, start: StartOptions = {}): S
         // Back off on repeated failures (database down) instead of spinning.
         await new Promise((r) => setTimeout(r, Math.min(5_000, options.pollIntervalMs * 2 ** Math.min(failures, 5))));
       }
-      if (!busy) await sleep();
+      if (!busy && !stopped) await timer.sleep(options.pollIntervalMs);
     }
   };
   const running = loop();
@@ -90,7 +74,7 @@ export function startSubscriptions(ctx: HubContext, start: StartOptions = {}): S
     wake,
     async stop() {
       stopped = true;
-      wakeUp?.();
+      timer.wake();
       await (await unlisten)();
       await running;
       await stopMaintenance();

@@ -7,6 +7,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { exportJWK, generateKeyPair, SignJWT } from 'jose';
 import { clientsAdd, clientsList, clientsRemove } from '../../src/cli/clients';
+import { clientFiness } from '../../src/store/client-finess';
 import { openPglite } from '../../src/store/pglite';
 import { findClient } from '../../src/store/security-store';
 import { startSecureHub, TestIssuer } from '../support/security';
@@ -98,3 +99,16 @@ test('the fhir-hub command: clients add on a data folder, exit 1 with a message 
     await db.close();
   }
 }, 360_000);
+
+test('a hospital system is registered for its FINESS: list shows them, a malformed number is refused', async () => {
+  const { pub } = await keyFiles('chu-key');
+  await expect(clientsAdd(t.ctx.db, 'chu-dpi', { scope: 'system/DocumentReference.cruds', jwks: pub, finess: ['75071218'] }, out)).rejects.toThrow('--finess takes FINESS numbers');
+  expect(await findClient(t.ctx.db, 'chu-dpi')).toBeUndefined();
+  lines = [];
+  await clientsAdd(t.ctx.db, 'chu-dpi', { scope: 'system/DocumentReference.cruds system/Communication.cruds', jwks: pub, finess: ['750712184', '2A0000018'] }, out);
+  expect(lines[0]).toContain('writes documents and communications for FINESS 750712184, 2A0000018 only');
+  expect(await clientFiness(t.ctx.db, 'chu-dpi')).toEqual(['2A0000018', '750712184']);
+  lines = [];
+  await clientsList(t.ctx.db, out);
+  expect(lines.find((l) => l.startsWith('chu-dpi\t'))).toContain('finess: 2A0000018, 750712184');
+});

@@ -80,7 +80,7 @@ describe('retry back-off', () => {
 });
 
 describe('topics in profiles/topics', () => {
-  it('defines the five care-coordination topics as R4 Basic resources', () => {
+  it('defines the six care-coordination topics as R4 Basic resources', () => {
     const topics = loadTopics();
     const byType = Object.fromEntries([...topics.values()].map((t) => [t.triggers[0].resourceType, [...t.triggers[0].interactions].sort()]));
     expect(byType).toEqual({
@@ -89,6 +89,8 @@ describe('topics in profiles/topics', () => {
       Appointment: ['create', 'update'],
       DocumentReference: ['create'],
       Communication: ['create'],
+      // Its second trigger, update, fires only when the set of members changed (fhirPathCriteria).
+      CareTeam: ['create'],
     });
     expect([...topics.values()].every((t) => t.resource.resourceType === 'Basic')).toBe(true);
   });
