@@ -42,6 +42,14 @@ beforeAll(async () => {
     },
     // A message about a patient none of them cares for, stored by the hub: delivered, yet hidden by the access rule.
     { resourceType: 'Communication', id: 'about-p2', status: 'completed', subject: { reference: 'Patient/p2' }, recipient: [{ reference: 'PractitionerRole/nurse-role' }], sent: '2026-01-01T00:00:00Z' },
+    // The nurse was in p3's team, now inactive; p4 opposes the nurse's access: messages about them stay delivered but hidden.
+    { resourceType: 'Patient', id: 'p3' },
+    { resourceType: 'Patient', id: 'p4' },
+    { resourceType: 'CareTeam', id: 'ct-p3', status: 'inactive', subject: { reference: 'Patient/p3' }, participant: [{ member: { reference: 'PractitionerRole/nurse-role' } }] },
+    { resourceType: 'CareTeam', id: 'ct-p4', status: 'active', subject: { reference: 'Patient/p4' }, participant: [{ member: { reference: 'PractitionerRole/nurse-role' } }] },
+    { resourceType: 'Consent', id: 'p4-opposes-nurse', status: 'active', scope: { coding: [{ code: 'patient-privacy' }] }, category: [{ text: 'opposition' }], patient: { reference: 'Patient/p4' }, provision: { type: 'deny', actor: [{ role: { coding: [{ code: 'PRCP' }] }, reference: { reference: 'Practitioner/nurse' } }] } },
+    { resourceType: 'Communication', id: 'about-p3', status: 'completed', subject: { reference: 'Patient/p3' }, recipient: [{ reference: 'PractitionerRole/nurse-role' }], sent: '2026-01-02T00:00:00Z' },
+    { resourceType: 'Communication', id: 'about-p4', status: 'completed', subject: { reference: 'Patient/p4' }, recipient: [{ reference: 'CareTeam/ct-p4' }], sent: '2026-01-03T00:00:00Z' },
   ] as Resource[]);
 });
 afterAll(async () => {
@@ -153,4 +161,23 @@ test('a reply by a member joins the thread and reaches the team again', async ()
   const thread = await t.ctx.db.query<{ thread: string }>('SELECT DISTINCT d.thread FROM message_delivery d JOIN resource r ON r.rid = d.rid WHERE r.id = $1', [res.body.id]);
   expect(thread.rows).toEqual([{ thread: `Communication/${first}` }]);
   expect(ids((await inbox(SECRETARY, '?unread=true')).body)[0]).toBe(res.body.id);
+});
+
+// The inbox judges access with its own form of the care relationship (inbox-access.ts): it must agree with searches.
+test("each professional's inbox is exactly the messages delivered to them that their own search may see", async () => {
+  for (const professional of [GP, NURSE, SECRETARY, OUTSIDER]) {
+    const headers = await as(professional);
+    const box = await inbox(professional, '?_count=200');
+    const refs = { [GP]: ['Practitioner/gp'], [NURSE]: ['Practitioner/nurse', 'PractitionerRole/nurse-role', 'Organization/idel'], [SECRETARY]: ['Practitioner/secretary', 'PractitionerRole/secretary-role', 'Organization/msp'], [OUTSIDER]: ['Practitioner/outsider'] }[professional]!;
+    const delivered = await t.ctx.db.query<{ id: string }>('SELECT DISTINCT r.id FROM message_delivery d JOIN resource r ON r.rid = d.rid WHERE d.recipient = ANY($1::text[])', [refs]);
+    const all = delivered.rows.map((r) => r.id);
+    const searched = all.length ? await t.api.get(`/fhir/Communication?_id=${all.join(',')}&_count=200`).set(headers) : undefined;
+    expect({ professional, inbox: ids(box.body).sort() }).toEqual({ professional, inbox: searched ? ids(searched.body).sort() : [] });
+  }
+  // The cases that make the comparison bite: delivered to the nurse, hidden by the inactive team and by the opposition.
+  const nurse = ids((await inbox(NURSE, '?_count=200')).body);
+  expect(nurse).not.toContain('about-p3');
+  expect(nurse).not.toContain('about-p4');
+  const deliveredToNurse = await t.ctx.db.query<{ id: string }>("SELECT r.id FROM message_delivery d JOIN resource r ON r.rid = d.rid WHERE d.recipient = 'PractitionerRole/nurse-role' AND r.id LIKE 'about-%' ORDER BY r.id");
+  expect(deliveredToNurse.rows.map((r) => r.id)).toEqual(['about-p2', 'about-p3', 'about-p4']);
 });
