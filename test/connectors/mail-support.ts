@@ -27,7 +27,8 @@ export interface MailEnv {
   close(): Promise<void>;
 }
 
-export async function startMailEnv(): Promise<MailEnv> {
+/** `beforeBridge`: work done on the seeded hub before the bridge first starts (messages it must not mail). */
+export async function startMailEnv(beforeBridge?: (t: TestHub) => Promise<void>): Promise<MailEnv> {
   const relay = await new SmtpReceiver().start();
   const t = await startTestHub();
   const settings = mailSettings({
@@ -41,6 +42,7 @@ export async function startMailEnv(): Promise<MailEnv> {
     MAIL_MAX_BYTES: String(2 * 1024 * 1024),
   });
   await seed(t);
+  await beforeBridge?.(t);
   const env: MailEnv = {
     t,
     relay,

@@ -1,11 +1,11 @@
 -- The mail bridge (docs/mail-bridge.md): outbound queue, its outbox cursor, and the Message-ID ↔ Communication map.
 
--- The outbound queuer's position in the outbox; the row lock makes one process queue at a time.
+-- The outbound queuer's position in the outbox; the row lock makes one process queue at a time. The row is made
+-- when outbound mail first runs, at the outbox's end then: turning the bridge on never mails earlier messages.
 CREATE TABLE mail_cursor (
   name      text   PRIMARY KEY,
   last_seq  bigint NOT NULL
 );
-INSERT INTO mail_cursor (name, last_seq) SELECT 'outbox', coalesce(max(seq), 0) FROM outbox;
 
 -- One mail per (Communication, address), queued in the transaction that moves the cursor.
 CREATE TABLE mail_outbound (
