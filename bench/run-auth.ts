@@ -98,6 +98,17 @@ async function main(): Promise<void> {
     });
     lines.push(`| ${what === 'read' ? 'read' : 'search'}: CPU per request, hub + PostgreSQL | ${cells.join(' | ')} |`);
   }
+  // Each round measures every hub under the same conditions: the median of the rounds' own changes is
+  // immune to the machine drifting from one round to the next (the columns' medians above are not).
+  for (const what of ['read', 'search']) {
+    const cells = targets.map((t) => {
+      if (t.name === 'off') return '';
+      const change = (f: (r: LoadResult) => number) => median(results[`${what} ${t.name}`].map((r, i) => f(r) / f(results[`${what} off`][i]) - 1));
+      const pct = (x: number) => `${x < 0 ? '-' : '+'}${Math.abs(Math.round(100 * x))} %`;
+      return `throughput ${pct(change((r) => r.perSecond))}, CPU per request ${pct(change(cpuMs))}`;
+    });
+    lines.push(`| ${what}: change within each round (median) | ${cells.join(' | ')} |`);
+  }
   console.log(lines.join('\n'));
   if (opts.write) writeMarkedSection('bench-auth', undefined, lines.join('\n'), 'npm run bench:auth -- --write');
 }

@@ -1,14 +1,14 @@
 // The audit trail (IHE BALP) in the append-only audit_log: writes audited in their own transaction, the rest in batches.
 import type { HubContext } from '../fhir/hub-context';
 import { logger } from '../logger';
-import { patientsOf } from '../store/access-sql';
+import { patientsOf, type RowRef } from '../store/access-sql';
 import { insertAuditEntries } from '../store/audit-log';
 import type { Queryable } from '../store/db';
 import { toEntry, type AuditRecord } from './audit-event';
 
 /** A record whose patients are looked up when the batch is written: the rows a search returned, an instance read. */
 export interface PendingRecord extends AuditRecord {
-  lookupRids?: number[];
+  lookups?: RowRef[];
 }
 
 const BATCH_SIZE = 500;
@@ -54,10 +54,9 @@ export class AuditTrail {
   private async writeBatch(batch: PendingRecord[]): Promise<void> {
     try {
       // One lookup for the whole batch: the patients of every row searches returned and instances read.
-      const rids = [...new Set(batch.flatMap((r) => r.lookupRids ?? []))];
-      const patients = await patientsOf(this.ctx.db, rids);
+      const patients = await patientsOf(this.ctx.db, batch.flatMap((r) => r.lookups ?? []));
       for (const rec of batch) {
-        const found = (rec.lookupRids ?? []).flatMap((rid) => patients.get(rid) ?? []);
+        const found = (rec.lookups ?? []).flatMap((row) => patients.get(row.rid) ?? []);
         if (found.length) rec.patients = [...new Set([...rec.patients, ...found])];
       }
       // No transaction: one statement is atomic, and BEGIN/COMMIT would be two more round trips.

@@ -85,7 +85,7 @@ export class SecurityGuard implements InteractionGuard {
     const instance = kind.type && kind.id && !kind.compartment ? [`${kind.type}/${kind.id}`] : [];
     const returned = frame.returned.map((r) => `${r.resType}/${r.id}`);
     // Rows of the resource table have their patients looked up with the batch; audit rows carry theirs.
-    const known = frame.returned.flatMap((r) => r.patients ?? []);
+    const known = [...frame.returned.flatMap((r) => r.patients ?? []), ...(frame.refusedPatients ?? [])];
     return {
       kind,
       principal: state.principal,
@@ -96,7 +96,7 @@ export class SecurityGuard implements InteractionGuard {
       resources: isSearch ? returned : instance,
       query: isSearch ? new URLSearchParams(req.params).toString() : undefined,
       recorded: this.ctx.now().toISOString(),
-      lookupRids: frame.returned.flatMap((r) => (r.rid === undefined ? [] : [r.rid])),
+      lookups: frame.returned.flatMap((r) => (r.rid === undefined ? [] : [{ rid: r.rid, resType: r.resType, id: r.id }])),
     };
   }
 
@@ -132,7 +132,7 @@ export class SecurityGuard implements InteractionGuard {
     const { principal } = state;
     const deletions = writes.filter((w) => w.method === 'delete' && w.rid !== undefined);
     if (this.trail.enabled && deletions.length > 0) {
-      const patients = await patientsOf(tx, deletions.map((w) => w.rid!));
+      const patients = await patientsOf(tx, deletions.map((w) => ({ rid: w.rid!, resType: w.resType, id: w.id })));
       for (const w of deletions) this.deleting.set(w, patients.get(w.rid!) ?? []);
     }
     if (this.trail.enabled) {
@@ -158,6 +158,8 @@ export class SecurityGuard implements InteractionGuard {
     const stored = writes.filter((w) => w.method !== 'delete').map((w) => w.rid!);
     const refused = care ? await disallowedRids(tx, { care }, stored) : [];
     if (refused.length > 0) {
+      // The refusal's AuditEvent names the patients the write was about: an auditor asks who tried.
+      if (state.frame) state.frame.refusedPatients = writes.filter((w) => refused.some((r) => r.rid === Number(w.rid))).flatMap(patientsOfWrite);
       const which = refused.map((r) => `${r.resType}/${r.id}`).join(', ');
       throw securityErrors.forbidden(`${which} would concern a patient you have no care relationship with, or who opposes your access`);
     }

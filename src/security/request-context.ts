@@ -40,6 +40,8 @@ export interface RequestSource {
 export interface Frame {
   returned: { rid?: number; resType: string; id: string; patients?: string[] }[];
   auditedWrites: number;
+  /** Patients of writes refused once their version was indexed (a create about a patient one may not see). */
+  refusedPatients?: string[];
 }
 
 export interface RequestState {

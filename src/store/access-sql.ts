@@ -153,7 +153,7 @@ export async function instanceAccess(q: Queryable, rule: AccessRule | undefined,
   );
   const row = r.rows[0];
   if (!row) return { exists: false, allowed: true, patients: type === 'Patient' ? [id] : [] };
-  const patients = type === 'Patient' ? [id] : (await patientsOf(q, [Number(row.rid)])).get(Number(row.rid)) ?? [];
+  const patients = (await patientsOf(q, [{ rid: Number(row.rid), resType: type, id }])).get(Number(row.rid)) ?? [];
   // A deleted resource has no index rows to judge it by: its deletion is answered (410) like a missing one.
   return { exists: true, allowed: Boolean(row.allowed) || Boolean(row.deleted), patients };
 }
@@ -171,15 +171,23 @@ export async function disallowedRids(q: Queryable, rule: AccessRule | undefined,
   return r.rows.map((row) => ({ ...row, rid: Number(row.rid) }));
 }
 
-/** The patients each resource is about, through the Patient compartment parameters. */
-export async function patientsOf(q: Queryable, rids: number[]): Promise<Map<number, string[]>> {
+/** A stored resource row, by its rid, type and id. */
+export interface RowRef {
+  rid: number;
+  resType: string;
+  id: string;
+}
+
+/** The patients each resource is about (by rid): a Patient itself, the others through the Patient compartment parameters. */
+export async function patientsOf(q: Queryable, rows: RowRef[]): Promise<Map<number, string[]>> {
   const out = new Map<number, string[]>();
+  for (const row of rows) if (row.resType === 'Patient') out.set(row.rid, [row.id]);
+  const rids = [...new Set(rows.filter((row) => row.resType !== 'Patient').map((row) => row.rid))];
   if (rids.length === 0) return out;
   const links = patientLinks().map(([type, param]) => `${type}.${param}`);
   const r = await q.query<{ rid: number; patient: string }>(
     `SELECT t.rid, t.target_id AS patient FROM idx_reference t
-      WHERE t.rid = ANY($1::bigint[]) AND t.target_type = 'Patient' AND (t.res_type || '.' || t.param) = ANY($2::text[])
-     UNION SELECT r.rid, r.id FROM resource r WHERE r.rid = ANY($1::bigint[]) AND r.res_type = 'Patient'`,
+      WHERE t.rid = ANY($1::bigint[]) AND t.target_type = 'Patient' AND (t.res_type || '.' || t.param) = ANY($2::text[])`,
     [rids, links],
   );
   for (const row of r.rows) {

@@ -68,7 +68,11 @@ function branchConditions(p: SqlParams, q: SearchQuery, baseUrl: string, access:
     );
   }
   for (const f of q.filters) conds.push(filterCondition(p, f, baseUrl, 'r', 0, q.resourceType, access));
-  if (access) conds.push(accessCondition(p, access, 'r', q.resourceType));
+  if (access) {
+    // A rule that does not restrict this type (a system client's scopes) adds nothing, so the index-only count still applies.
+    const allowed = accessCondition(p, access, 'r', q.resourceType);
+    if (allowed !== 'TRUE') conds.push(allowed);
+  }
   return conds;
 }
 

@@ -119,6 +119,16 @@ test("a write's AuditEvent is stored with the write, before any flush; a rolled-
   expect(events.map((e) => `${e.subtype?.[0].code} ${e.outcome}`).sort()).toEqual(['create 0', 'transaction 4']);
 });
 
+test('what a request names is stored as it was sent: quotes, backslashes, commas, spaces and NUL bytes', async () => {
+  const before = (await storedAuditEvents(t)).length;
+  // Unauthenticated, so refused before the id is checked: the event names the instance exactly as requested.
+  const odd = 'a"b\\c d,e{f}';
+  expect((await t.api.get(`/fhir/Observation/${encodeURIComponent(odd)}%00`)).status).toBe(401);
+  const [event] = (await storedAuditEvents(t)).slice(before);
+  expect(event.outcome).toBe('4');
+  expect(event.entity?.filter((e) => e.role?.code === '4').map((e) => e.what?.reference)).toEqual([`Observation/${odd}`]);
+});
+
 test('AuditEvents cannot be written through the API, even by a system client with a write scope', async () => {
   const tok = await signToken({ key, issuer: issuer.issuer, scope: 'system/*.cruds system/AuditEvent.cruds' });
   const attempt = { resourceType: 'AuditEvent', type: { code: 'rest' }, recorded: new Date().toISOString(), agent: [{ requestor: true }], source: { observer: { display: 'x' } } };

@@ -49,7 +49,7 @@ test.each([
   ['unauthenticated read', () => t.api.get('/fhir/Patient/A'), 'read', '4', ['Patient/A']],
   ['create', () => gp().then((tok) => postJson(t, '/fhir/Observation', { resourceType: 'Observation', status: 'final', code: { text: 'x' }, subject: { reference: 'Patient/A' } }, auth(tok))), 'create', '0', ['Patient/A']],
   ['update', () => gp().then((tok) => putJson(t, '/fhir/Patient/A', { resourceType: 'Patient', id: 'A', active: true, generalPractitioner: [{ reference: 'Practitioner/gp' }] }, auth(tok))), 'update', '0', ['Patient/A']],
-  ['refused write', () => gp().then((tok) => postJson(t, '/fhir/Observation', { resourceType: 'Observation', status: 'final', code: { text: 'x' }, subject: { reference: 'Patient/Z' } }, auth(tok))), 'create', '4', []],
+  ['refused write', () => gp().then((tok) => postJson(t, '/fhir/Observation', { resourceType: 'Observation', status: 'final', code: { text: 'x' }, subject: { reference: 'Patient/Z' } }, auth(tok))), 'create', '4', ['Patient/Z']],
 ])('a %s leaves exactly one AuditEvent with its patient and outcome', async (_name, run, subtype, outcome, patients) => {
   const events = await newEvents(run);
   expect(events).toHaveLength(1);
