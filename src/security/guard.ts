@@ -3,7 +3,7 @@ import { FhirError } from '../fhir/errors';
 import type { Caller, HubContext, InteractionGuard, ReturnedRow } from '../fhir/hub-context';
 import type { FhirRequest, FhirResponse } from '../fhir/request';
 import { compartmentParams } from '../fhir/search/compartments';
-import { disallowedRids, instanceAccess, patientsOf } from '../store/access-sql';
+import { disallowedRids, instanceAccess, patientsOf, type RowRef } from '../store/access-sql';
 import type { Queryable } from '../store/db';
 import { readCurrent, type VersionWrite } from '../store/resource-store';
 import type { AuditRecord } from './audit-event';
@@ -96,7 +96,7 @@ export class SecurityGuard implements InteractionGuard {
       resources: isSearch ? returned : instance,
       query: isSearch ? new URLSearchParams(req.params).toString() : undefined,
       recorded: this.ctx.now().toISOString(),
-      lookups: frame.returned.flatMap((r) => (r.rid === undefined ? [] : [{ rid: r.rid, resType: r.resType, id: r.id }])),
+      lookups: frame.returned.filter((r): r is RowRef => r.rid !== undefined),
     };
   }
 

@@ -159,12 +159,12 @@ export async function instanceAccess(q: Queryable, rule: AccessRule | undefined,
 }
 
 /** Rids among `rids` that the rule does not allow (current, not deleted versions). */
-export async function disallowedRids(q: Queryable, rule: AccessRule | undefined, rids: number[]): Promise<{ rid: number; resType: string; id: string }[]> {
+export async function disallowedRids(q: Queryable, rule: AccessRule | undefined, rids: number[]): Promise<RowRef[]> {
   if (!rule || rids.length === 0) return [];
   const p = new SqlParams();
   const ridsParam = p.bind(rids);
   const cond = accessCondition(p, rule, 'r');
-  const r = await q.query<{ rid: number; resType: string; id: string }>(
+  const r = await q.query<RowRef>(
     `SELECT r.rid, r.res_type AS "resType", r.id FROM resource r WHERE r.rid = ANY(${ridsParam}::bigint[]) AND NOT r.deleted AND NOT (${cond})`,
     p.values,
   );

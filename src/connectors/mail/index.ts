@@ -5,7 +5,7 @@ import { logger } from '../../logger';
 import { WakeTimer } from '../../wake-timer';
 import { OutboxHoleTracker } from '../../subscriptions/outbox-reader';
 import { startInbound, type InboundListener } from './inbound-server';
-import { queuePass } from './outbound-queue';
+import { ensureCursor, queuePass } from './outbound-queue';
 import { MailSender } from './outbound-sender';
 import { mailEnabled, mailSettings, type MailSettings } from './settings';
 
@@ -38,9 +38,14 @@ export async function startMailBridge(ctx: HubContext, settings: MailSettings = 
   const holes = new OutboxHoleTracker();
   const loop = async () => {
     let failures = 0;
+    let cursorReady = false;
     while (!stopped) {
       let busy = false;
       try {
+        if (!cursorReady) {
+          await ensureCursor(ctx.db);
+          cursorReady = true;
+        }
         const consumed = await queuePass(ctx, settings, holes);
         const sent = await sender.pass();
         busy = consumed > 0 || sent > 0;

@@ -13,11 +13,17 @@ import { messageIdOf } from './vocabulary';
 
 const BATCH = 500;
 
+/**
+ * Makes the cursor if there is none yet, at the end of the outbox: turning the bridge on for a hub that already
+ * holds messages mails none of them (010-mail.sql). Once per process, before its first pass.
+ */
+export async function ensureCursor(db: Queryable): Promise<void> {
+  await db.query(`INSERT INTO mail_cursor (name, last_seq) SELECT 'outbox', coalesce(max(seq), 0) FROM outbox ON CONFLICT (name) DO NOTHING`);
+}
+
 /** One pass; returns the number of outbox events consumed (0: nothing new, or another process holds the cursor). */
 export async function queuePass(ctx: HubContext, settings: MailSettings, holes: OutboxHoleTracker): Promise<number> {
   return ctx.db.transaction(async (tx) => {
-    // The first pass ever starts at the end of the outbox (see 010-mail.sql); later ones find the row.
-    await tx.query(`INSERT INTO mail_cursor (name, last_seq) SELECT 'outbox', coalesce(max(seq), 0) FROM outbox ON CONFLICT (name) DO NOTHING`);
     const c = await tx.query<{ last_seq: string }>(`SELECT last_seq FROM mail_cursor WHERE name = 'outbox' FOR UPDATE SKIP LOCKED`);
     if (c.rows.length === 0) return 0;
     const last = Number(c.rows[0].last_seq);
